@@ -1,0 +1,82 @@
+//! The application state every handler shares.
+
+use std::sync::Arc;
+
+use crate::{
+    auth::{Hasher, TokenKeys, token::load_secret},
+    config::Config,
+    db::Db,
+    domain::{FieldError, Subject},
+    http::limit::LoginLimiter,
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+    pub hasher: Hasher,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    /// Opens the database (migrating it) and builds everything from `config`.
+    pub fn open(config: Config) -> anyhow::Result<Self> {
+        let db = Db::open(&config.database)?;
+        Self::with_db(config, db)
+    }
+
+    pub fn with_db(config: Config, db: Db) -> anyhow::Result<Self> {
+        let secret = load_secret(
+            &config.auth.secret,
+            &config.auth.secret_file,
+            &config.generated_secret_path(),
+        )?;
+        let keys = TokenKeys::new(&secret, config.auth.token_ttl_minutes);
+        let hasher = Hasher::new(&config.auth.password)?;
+        let limiter = LoginLimiter::new(&config.auth.rate_limit);
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            keys: Arc::new(keys),
+            hasher,
+            limiter: Arc::new(limiter),
+        })
+    }
+
+    /// Checks a subject (and sub-subject) against the catalogue. With an
+    /// empty catalogue any well-formed subject is accepted.
+    pub fn check_subject(
+        &self,
+        subject: &Subject,
+        sub_subject: Option<&Subject>,
+    ) -> Result<(), FieldError> {
+        let catalogue = &self.config.subjects;
+        if catalogue.is_empty() {
+            return Ok(());
+        }
+        let Some(entry) = catalogue.iter().find(|e| e.name == subject.as_str()) else {
+            let names: Vec<&str> = catalogue.iter().map(|e| e.name.as_str()).collect();
+            return Err(FieldError::new(
+                "subject",
+                "unknown_subject",
+                format!("must be one of {}", names.join(", ")),
+            ));
+        };
+        if let Some(sub) = sub_subject
+            && !entry.sub_subjects.is_empty()
+            && !entry.sub_subjects.iter().any(|s| s == sub.as_str())
+        {
+            return Err(FieldError::new(
+                "sub_subject",
+                "unknown_sub_subject",
+                format!(
+                    "must be one of {} for {}",
+                    entry.sub_subjects.join(", "),
+                    entry.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,212 @@
+//! Login tokens: JWT, HS256 only, with `exp`, `nbf`, `iat`, `iss`, `aud`,
+//! `sub`, the token kind and the account's token version. A token of one kind
+//! is refused where the other is expected; a token whose version no longer
+//! matches the account (password changed, account disabled) is refused.
+
+use std::path::Path;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+const ISSUER: &str = "ticketing";
+const AUDIENCE: &str = "ticketing-api";
+/// Clock leeway for `exp` and `nbf`: a few seconds, not the library's minute.
+const LEEWAY_SECS: u64 = 5;
+
+/// Which kind of account a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    User,
+    Admin,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub kind: TokenKind,
+    /// The account's token version when the token was issued.
+    pub ver: i64,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+    pub iss: String,
+    pub aud: String,
+}
+
+impl Claims {
+    pub fn account_id(&self) -> Option<i64> {
+        self.sub.parse().ok()
+    }
+}
+
+/// The signing keys and the validation rules, built once at start-up.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_secs: u64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], ttl_minutes: u64) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_secs: ttl_minutes * 60,
+        }
+    }
+
+    /// Issues a token; returns it with its expiry (seconds since the epoch).
+    pub fn issue(
+        &self,
+        kind: TokenKind,
+        account_id: i64,
+        version: i64,
+    ) -> anyhow::Result<(String, u64)> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            sub: account_id.to_string(),
+            kind,
+            ver: version,
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_secs,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok((token, claims.exp))
+    }
+
+    /// Verifies signature, algorithm and every time and identity claim.
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|d| d.claims)
+    }
+}
+
+/// Finds the signing secret: the configured one, else the configured file,
+/// else the generated file beside the database (created on first start with
+/// owner-only permissions). Never logged.
+pub fn load_secret(configured: &str, file: &str, generated: &Path) -> anyhow::Result<Vec<u8>> {
+    if !configured.is_empty() {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    if !file.is_empty() {
+        let bytes = std::fs::read(file)
+            .map_err(|e| anyhow::anyhow!("cannot read auth.secret_file {file}: {e}"))?;
+        let trimmed = bytes.trim_ascii().to_vec();
+        anyhow::ensure!(
+            trimmed.len() >= 32,
+            "auth.secret_file {file}: the secret must be at least 32 bytes"
+        );
+        return Ok(trimmed);
+    }
+    match std::fs::read(generated) {
+        Ok(bytes) if bytes.len() >= 32 => Ok(bytes),
+        Ok(_) => anyhow::bail!(
+            "the secret file {} is too short; delete it to have a new one made",
+            generated.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut raw = [0u8; 32];
+            super::random_bytes(&mut raw)?;
+            let secret: Vec<u8> = raw
+                .iter()
+                .flat_map(|b| format!("{b:02x}").into_bytes())
+                .collect();
+            write_private(generated, &secret)?;
+            Ok(secret)
+        }
+        Err(e) => anyhow::bail!("cannot read the secret file {}: {e}", generated.display()),
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_token_signs_and_verifies_with_the_crypto_backend() {
+        let keys = TokenKeys::new(SECRET, 60);
+        let (token, exp) = keys.issue(TokenKind::Admin, 7, 3).unwrap();
+        let claims = keys.verify(&token).expect("valid");
+        assert_eq!(claims.account_id(), Some(7));
+        assert_eq!(claims.kind, TokenKind::Admin);
+        assert_eq!(claims.ver, 3);
+        assert_eq!(claims.exp, exp);
+    }
+
+    #[test]
+    fn a_token_from_another_key_or_edited_is_refused() {
+        let keys = TokenKeys::new(SECRET, 60);
+        let other = TokenKeys::new(b"another secret that is 32 bytes!", 60);
+        let (token, _) = other.issue(TokenKind::User, 1, 1).unwrap();
+        assert!(keys.verify(&token).is_none());
+
+        let (token, _) = keys.issue(TokenKind::User, 1, 1).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        payload["kind"] = "admin".into();
+        let edited = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(payload.to_string()),
+            parts[2]
+        );
+        assert!(keys.verify(&edited).is_none());
+    }
+
+    #[test]
+    fn the_secret_is_generated_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db.secret");
+        let first = load_secret("", "", &path).unwrap();
+        assert_eq!(first.len(), 64);
+        assert_eq!(load_secret("", "", &path).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        assert_eq!(
+            load_secret("configured-secret-of-enough-length!!", "", &path).unwrap(),
+            b"configured-secret-of-enough-length!!"
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! The command line: one subcommand per operator task. `--help` comes from
+//! these doc comments.
+
+mod accounts;
+mod backup;
+pub mod demo;
+mod serve;
+mod token;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, Overrides};
+
+/// A multi-tenant support ticketing system: one binary, one SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "ticketing", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The config file (default: ./ticketing.toml when it exists).
+    #[arg(long, global = true, env = "TICKETING_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The SQLite database file (overrides database.path).
+    #[arg(long, global = true, env = "TICKETING_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Log format: text for people, json for log shippers.
+    #[arg(long, global = true, env = "TICKETING_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the API and the web UI.
+    Serve {
+        /// Address to listen on (overrides server.bind).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// Seed demo data first when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Seed demo companies, accounts and tickets into an empty database.
+    Demo,
+    /// Manage tenant companies.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Manage tenant users (company managers).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage platform admins (owners, admins, support agents).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Print a login token for an account, alone on stdout (for scripts).
+    Token {
+        /// Which kind of account.
+        #[arg(value_enum)]
+        kind: TokenKindArg,
+        /// The account's email.
+        email: String,
+    },
+    /// Write a consistent copy of the database to FILE while it is in use.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenKindArg {
+    Admin,
+    User,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Create a company; prints its id.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// List companies.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a manager of one or more companies; prints the new id. Without
+    /// --password-stdin a strong password is generated and printed once on stderr.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// A company the user manages; repeat for several.
+        #[arg(long = "company", value_name = "ID", required = true)]
+        companies: Vec<i64>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their companies.
+    List,
+    /// Disable a user; their tokens stop working at once.
+    Disable { email: String },
+    /// Set a user's password from standard input; their tokens stop working.
+    SetPassword {
+        email: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform admin; prints the new id. Without --password-stdin a
+    /// strong password is generated and printed once on stderr.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// platform_owner, platform_admin or platform_support.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List platform admins.
+    List,
+    /// Disable an admin; their tokens stop working at once.
+    Disable { email: String },
+    /// Set an admin's password from standard input; their tokens stop working.
+    SetPassword {
+        email: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// Logs go to stderr; `TICKETING_LOG` filters them (default: info for the
+/// server, warnings only for one-shot commands, so their stdout stays clean).
+pub fn init_tracing(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    let default = match cli.command {
+        Command::Serve { .. } => "info",
+        _ => "warn",
+    };
+    let filter =
+        EnvFilter::try_from_env("TICKETING_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
+    let _ = match cli.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
+    let overrides = Overrides {
+        db: cli.db.clone(),
+        bind,
+    };
+    Ok(Config::load(
+        cli.config.as_deref(),
+        std::env::vars(),
+        &overrides,
+    )?)
+}
+
+/// Runs one command to completion.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Serve { bind, demo } => {
+            let config = load_config(&cli, bind.clone())?;
+            serve::run(config, *demo).await
+        }
+        Command::Migrate => {
+            let config = load_config(&cli, None)?;
+            let mut conn = crate::db::open_connection(&config.database.path, &config.database)
+                .with_context(|| {
+                    format!(
+                        "cannot open the database {}",
+                        config.database.path.display()
+                    )
+                })?;
+            let applied = crate::db::migrate::run(&mut conn)?;
+            eprintln!(
+                "applied {applied} migration(s) to {}",
+                config.database.path.display()
+            );
+            Ok(())
+        }
+        Command::Demo => {
+            let state = crate::app::AppState::open(load_config(&cli, None)?)?;
+            demo::seed(&state).await
+        }
+        Command::Company(cmd) => accounts::company(load_config(&cli, None)?, cmd).await,
+        Command::User(cmd) => accounts::user(load_config(&cli, None)?, cmd).await,
+        Command::Admin(cmd) => accounts::admin(load_config(&cli, None)?, cmd).await,
+        Command::Token { kind, email } => token::run(load_config(&cli, None)?, *kind, email).await,
+        Command::Backup { file } => backup::run(&load_config(&cli, None)?, file),
+    }
+}

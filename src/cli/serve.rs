@@ -1,0 +1,51 @@
+//! `ticketing serve`: migrate, then serve until SIGTERM or Ctrl-C; in-flight
+//! requests finish before the process exits 0.
+
+use anyhow::Context;
+
+use crate::{app::AppState, config::Config, db::accounts};
+
+pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
+    let bind = config.server.bind.clone();
+    let state = AppState::open(config)?;
+    if demo {
+        super::demo::seed(&state).await?;
+    }
+    if state.db.read(accounts::has_no_owner).await? {
+        tracing::warn!(
+            "no platform owner yet; create one with: ticketing --db {} admin create --email you@example.com --name \"Your Name\" --role platform_owner",
+            state.db.path().display()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), database = %state.db.path().display(), "listening on http://{addr}");
+    crate::http::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down; finishing in-flight requests");
+}

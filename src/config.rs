@@ -1,0 +1,563 @@
+//! The configuration: built-in defaults < `ticketing.toml` < `TICKETING_*`
+//! environment < command-line flags. The shipped `ticketing.toml` carries every
+//! key with its default and a comment; a test holds the two equal.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+
+/// The shipped default configuration file, embedded so `config show` and the
+/// tests can see exactly what an operator gets.
+pub const DEFAULT_TOML: &str = include_str!("../ticketing.toml");
+
+/// Environment variables with a meaning of their own rather than a config key.
+const RESERVED_ENV: &[&str] = &[
+    "TICKETING_CONFIG",
+    "TICKETING_DB",
+    "TICKETING_LOG",
+    "TICKETING_LOG_FORMAT",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("config key {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub ui: UiConfig,
+    pub subjects: Vec<SubjectEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: String,
+    pub body_limit_bytes: u64,
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub path: PathBuf,
+    pub synchronous: Synchronous,
+    pub busy_timeout_ms: u64,
+    pub read_pool_size: u32,
+    pub max_write_batch: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub token_ttl_minutes: u64,
+    pub secret: String,
+    pub secret_file: String,
+    pub password: PasswordConfig,
+    pub rate_limit: RateLimitConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordConfig {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub per_address_per_minute: u32,
+    pub per_email_per_minute: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    pub poll_interval_secs: u32,
+}
+
+/// One catalogue entry: a subject and its finer sub-subjects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectEntry {
+    pub name: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub sub_subjects: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:5000".into(),
+            body_limit_bytes: 64 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("ticketing.db"),
+            synchronous: Synchronous::Full,
+            busy_timeout_ms: 5000,
+            read_pool_size: 4,
+            max_write_batch: 64,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl_minutes: 720,
+            secret: String::new(),
+            secret_file: String::new(),
+            password: PasswordConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+        }
+    }
+}
+
+impl Default for PasswordConfig {
+    /// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
+    fn default() -> Self {
+        Self {
+            memory_kib: 19456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            per_address_per_minute: 20,
+            per_email_per_minute: 10,
+        }
+    }
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval_secs: 5,
+        }
+    }
+}
+
+fn entry(name: &str, label: &str, subs: &[&str]) -> SubjectEntry {
+    SubjectEntry {
+        name: name.into(),
+        label: label.into(),
+        sub_subjects: subs.iter().map(|s| (*s).to_string()).collect(),
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            auth: AuthConfig::default(),
+            ui: UiConfig::default(),
+            subjects: vec![
+                entry(
+                    "website",
+                    "Website",
+                    &["contact", "content", "layout", "performance", "forms"],
+                ),
+                entry(
+                    "billing",
+                    "Billing",
+                    &["invoice", "payment", "refund", "plan"],
+                ),
+                entry(
+                    "account",
+                    "Account",
+                    &["login", "users", "permissions", "profile"],
+                ),
+                entry("domain", "Domain", &["dns", "transfer", "renewal", "ssl"]),
+                entry("email", "Email", &["delivery", "mailbox", "spam", "setup"]),
+                entry("other", "Other", &["question", "feedback"]),
+            ],
+        }
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub db: Option<PathBuf>,
+    pub bind: Option<String>,
+}
+
+impl Config {
+    /// Parses a config file's text; errors name the file, the line and the key.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Loads the configuration. `file` is the `--config` path; without one,
+    /// `./ticketing.toml` is read when it exists. `env` is the process
+    /// environment (passed in so tests need not touch the real one).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Self::from_toml(&text, path)?
+            }
+            None => {
+                let path = Path::new("ticketing.toml");
+                match std::fs::read_to_string(path) {
+                    Ok(text) => Self::from_toml(&text, path)?,
+                    Err(_) => Self::default(),
+                }
+            }
+        };
+        config.apply_env(env)?;
+        if let Some(db) = &overrides.db {
+            config.database.path = db.clone();
+        }
+        if let Some(bind) = &overrides.bind {
+            config.server.bind = bind.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies `TICKETING_<SECTION>_<KEY>` variables. Every scalar key can be
+    /// set this way; the subject catalogue (a list of tables) only in the file.
+    fn apply_env(
+        &mut self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        let mut root = toml::Value::try_from(&*self).map_err(|e| ConfigError::Invalid {
+            key: "(config)".into(),
+            message: e.to_string(),
+        })?;
+        let mut changed = false;
+        for (var, value) in env {
+            let Some(rest) = var.strip_prefix("TICKETING_") else {
+                continue;
+            };
+            if RESERVED_ENV.contains(&var.as_str()) {
+                continue;
+            }
+            let Some(slot) = find_key(&mut root, rest) else {
+                eprintln!("warning: ignoring unknown environment variable {var}");
+                continue;
+            };
+            *slot = match slot {
+                toml::Value::String(_) => toml::Value::String(value),
+                toml::Value::Integer(_) => {
+                    toml::Value::Integer(value.trim().parse().map_err(|_| ConfigError::Env {
+                        var: var.clone(),
+                        message: format!("expected a whole number, got {value:?}"),
+                    })?)
+                }
+                toml::Value::Boolean(_) => {
+                    toml::Value::Boolean(value.trim().parse().map_err(|_| ConfigError::Env {
+                        var: var.clone(),
+                        message: format!("expected true or false, got {value:?}"),
+                    })?)
+                }
+                _ => {
+                    return Err(ConfigError::Env {
+                        var,
+                        message: "this key can only be set in the config file".into(),
+                    });
+                }
+            };
+            changed = true;
+            // Check each variable as it comes, so a bad one is named.
+            root.clone()
+                .try_into::<Config>()
+                .map_err(|e| ConfigError::Env {
+                    var: var.clone(),
+                    message: e.to_string(),
+                })?;
+        }
+        if changed {
+            *self = root.try_into().map_err(|e| ConfigError::Invalid {
+                key: "(environment)".into(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Checks what types alone cannot say; the error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::Invalid {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
+        if self.server.bind.parse::<SocketAddr>().is_err() {
+            return bad("server.bind", "expected an address such as 127.0.0.1:5000");
+        }
+        if self.server.body_limit_bytes < 1024 || self.server.body_limit_bytes > 16 * 1024 * 1024 {
+            return bad(
+                "server.body_limit_bytes",
+                "must be between 1024 and 16777216",
+            );
+        }
+        if self.server.request_timeout_secs == 0 {
+            return bad("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.database.path.as_os_str().is_empty() {
+            return bad("database.path", "must not be empty");
+        }
+        if self.database.read_pool_size == 0 || self.database.read_pool_size > 64 {
+            return bad("database.read_pool_size", "must be between 1 and 64");
+        }
+        if self.database.max_write_batch == 0 || self.database.max_write_batch > 10_000 {
+            return bad("database.max_write_batch", "must be between 1 and 10000");
+        }
+        if self.auth.token_ttl_minutes == 0 || self.auth.token_ttl_minutes > 60 * 24 * 90 {
+            return bad(
+                "auth.token_ttl_minutes",
+                "must be between 1 and 129600 (90 days)",
+            );
+        }
+        if !self.auth.secret.is_empty() && self.auth.secret.len() < 32 {
+            return bad("auth.secret", "must be at least 32 bytes long");
+        }
+        let p = &self.auth.password;
+        if p.memory_kib < 8 * p.parallelism.max(1) || p.iterations == 0 || p.parallelism == 0 {
+            return bad(
+                "auth.password",
+                "memory_kib must be at least 8 per lane; iterations and parallelism at least 1",
+            );
+        }
+        if self.auth.rate_limit.per_address_per_minute == 0 {
+            return bad(
+                "auth.rate_limit.per_address_per_minute",
+                "must be at least 1",
+            );
+        }
+        if self.auth.rate_limit.per_email_per_minute == 0 {
+            return bad("auth.rate_limit.per_email_per_minute", "must be at least 1");
+        }
+        if self.ui.poll_interval_secs == 0 || self.ui.poll_interval_secs > 3600 {
+            return bad("ui.poll_interval_secs", "must be between 1 and 3600");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for s in &self.subjects {
+            if crate::domain::Subject::parse(&s.name).is_err() {
+                return bad(
+                    "subjects.name",
+                    &format!("{:?} is not a valid subject name", s.name),
+                );
+            }
+            if !seen.insert(s.name.as_str()) {
+                return bad("subjects.name", &format!("{:?} appears twice", s.name));
+            }
+            for sub in &s.sub_subjects {
+                if crate::domain::Subject::parse(sub).is_err() {
+                    return bad(
+                        "subjects.sub_subjects",
+                        &format!("{sub:?} is not a valid sub-subject"),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The configuration as TOML with secrets redacted.
+    pub fn redacted_toml(&self) -> String {
+        let mut copy = self.clone();
+        if !copy.auth.secret.is_empty() {
+            copy.auth.secret = "(redacted)".into();
+        }
+        toml::to_string(&copy).unwrap_or_default()
+    }
+
+    /// Where the generated signing secret is kept: beside the database.
+    pub fn generated_secret_path(&self) -> PathBuf {
+        let mut name = self
+            .database
+            .path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(".secret");
+        self.database.path.with_file_name(name)
+    }
+}
+
+/// Finds the scalar slot named by an environment suffix such as
+/// `AUTH_RATE_LIMIT_PER_EMAIL_PER_MINUTE`, walking nested tables.
+fn find_key<'a>(table: &'a mut toml::Value, name: &str) -> Option<&'a mut toml::Value> {
+    let toml::Value::Table(map) = table else {
+        return None;
+    };
+    let key = map
+        .keys()
+        .find(|k| {
+            let upper = k.to_ascii_uppercase();
+            name == upper
+                || (name.starts_with(&upper)
+                    && name[upper.len()..].starts_with('_')
+                    && map[*k].is_table())
+        })?
+        .clone();
+    let value = map.get_mut(&key)?;
+    let upper = key.to_ascii_uppercase();
+    if name == upper {
+        return if value.is_table() { None } else { Some(value) };
+    }
+    find_key(value, &name[upper.len() + 1..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_shipped_file_parses_and_equals_the_built_in_defaults() {
+        let shipped = Config::from_toml(DEFAULT_TOML, Path::new("ticketing.toml"))
+            .expect("shipped config parses");
+        assert_eq!(shipped, Config::default());
+        shipped.validate().expect("shipped config is valid");
+        let website = shipped
+            .subjects
+            .iter()
+            .find(|s| s.name == "website")
+            .expect("website subject");
+        assert!(website.sub_subjects.iter().any(|s| s == "contact"));
+    }
+
+    #[test]
+    fn an_unknown_key_fails_naming_the_key() {
+        let err = Config::from_toml("[server]\nbnid = \"x\"\n", Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bnid"), "{err}");
+        let err = Config::from_toml("colour = 1\n", Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_fails_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nbind = \"not an address\"\n").unwrap();
+        let err = Config::load(Some(&path), env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.bind"), "{err}");
+        std::fs::write(&path, "[database]\nsynchronous = \"sometimes\"\n").unwrap();
+        let err = Config::load(Some(&path), env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sometimes"), "{err}");
+    }
+
+    #[test]
+    fn env_overrides_the_file_and_flags_override_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[server]\nbind = \"127.0.0.1:6000\"\n[auth]\ntoken_ttl_minutes = 10\n",
+        )
+        .unwrap();
+        let cfg = Config::load(Some(&path), env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(cfg.server.bind, "127.0.0.1:6000");
+        assert_eq!(cfg.auth.token_ttl_minutes, 10);
+
+        let vars = env(&[
+            ("TICKETING_SERVER_BIND", "127.0.0.1:7000"),
+            ("TICKETING_AUTH_TOKEN_TTL_MINUTES", "20"),
+            ("TICKETING_AUTH_RATE_LIMIT_PER_EMAIL_PER_MINUTE", "3"),
+            ("TICKETING_DATABASE_SYNCHRONOUS", "normal"),
+        ]);
+        let cfg = Config::load(Some(&path), vars.clone(), &Overrides::default()).unwrap();
+        assert_eq!(cfg.server.bind, "127.0.0.1:7000");
+        assert_eq!(cfg.auth.token_ttl_minutes, 20);
+        assert_eq!(cfg.auth.rate_limit.per_email_per_minute, 3);
+        assert_eq!(cfg.database.synchronous, Synchronous::Normal);
+
+        let flags = Overrides {
+            bind: Some("127.0.0.1:8000".into()),
+            db: Some("x.db".into()),
+        };
+        let cfg = Config::load(Some(&path), vars, &flags).unwrap();
+        assert_eq!(cfg.server.bind, "127.0.0.1:8000");
+        assert_eq!(cfg.database.path, PathBuf::from("x.db"));
+    }
+
+    #[test]
+    fn a_bad_env_value_fails_naming_the_variable() {
+        let err = Config::load(
+            None,
+            env(&[("TICKETING_AUTH_TOKEN_TTL_MINUTES", "soon")]),
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("TICKETING_AUTH_TOKEN_TTL_MINUTES"), "{err}");
+    }
+
+    #[test]
+    fn the_generated_secret_lives_beside_the_database() {
+        let mut cfg = Config::default();
+        cfg.database.path = PathBuf::from("/var/lib/t/main.db");
+        assert_eq!(
+            cfg.generated_secret_path(),
+            PathBuf::from("/var/lib/t/main.db.secret")
+        );
+    }
+}

@@ -1,0 +1,467 @@
+//! Storage: one SQLite file. Reads go through an r2d2 pool of read-only
+//! connections; writes go through one writer thread that runs each request's
+//! closure in its own savepoint inside a shared `BEGIN IMMEDIATE` transaction
+//! (group commit), commits once, and only then answers each request. Blocking
+//! work never runs on the async executor's threads.
+
+pub mod accounts;
+pub mod audit;
+pub mod coverage;
+pub mod migrate;
+pub mod query;
+pub mod tickets;
+
+use std::{
+    panic::AssertUnwindSafe,
+    path::{Path, PathBuf},
+    sync::{Arc, mpsc},
+    time::Duration,
+};
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{
+    config::{DatabaseConfig, Synchronous},
+    domain::FieldError,
+};
+
+/// What a storage call can end in, besides success. The use-case outcomes
+/// (not found, conflict, invalid) are answers for the client; the rest are
+/// internal failures.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] refinery::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DbError {
+    pub fn invalid(error: FieldError) -> Self {
+        DbError::Invalid(vec![error])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        DbError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// Whether this is the client's doing (and so no reason to alarm anyone).
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            DbError::NotFound | DbError::Conflict { .. } | DbError::Invalid(_)
+        )
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A unit of work queued for the writer.
+trait Job: Send {
+    /// Runs inside the job's own savepoint; the result waits for the commit.
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Pending>;
+    /// Answers the request with `error` without running it.
+    fn abandon(self: Box<Self>, error: DbError);
+}
+
+/// A job's result, held until its batch has committed (or failed to).
+trait Pending: Send {
+    fn succeeded(&self) -> bool;
+    fn deliver(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct WriteRequest<F, T> {
+    f: F,
+    tx: tokio::sync::oneshot::Sender<DbResult<T>>,
+    span: tracing::Span,
+}
+
+struct WriteResult<T> {
+    result: DbResult<T>,
+    tx: tokio::sync::oneshot::Sender<DbResult<T>>,
+}
+
+impl<F, T> Job for WriteRequest<F, T>
+where
+    F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Pending> {
+        let WriteRequest { f, tx, span } = *self;
+        let result = span.in_scope(|| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
+                .unwrap_or_else(|_| Err(DbError::Internal("a write panicked".into())))
+        });
+        Box::new(WriteResult { result, tx })
+    }
+
+    fn abandon(self: Box<Self>, error: DbError) {
+        let _ = self.tx.send(Err(error));
+    }
+}
+
+impl<T: Send + 'static> Pending for WriteResult<T> {
+    fn succeeded(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    fn deliver(self: Box<Self>, commit: Result<(), String>) {
+        let answer = match (self.result, commit) {
+            (Ok(value), Ok(())) => Ok(value),
+            (Ok(_), Err(e)) => Err(DbError::Internal(e)),
+            (Err(e), _) => Err(e),
+        };
+        let _ = self.tx.send(answer);
+    }
+}
+
+/// The database handle: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    writer: mpsc::SyncSender<Box<dyn Job>>,
+    path: Arc<PathBuf>,
+    stats: Arc<WriterStats>,
+}
+
+/// Counters the writer keeps, for metrics and tests.
+#[derive(Default, Debug)]
+pub struct WriterStats {
+    pub batches: std::sync::atomic::AtomicU64,
+    pub jobs: std::sync::atomic::AtomicU64,
+    pub largest_batch: std::sync::atomic::AtomicU64,
+}
+
+/// Applies the per-connection settings; foreign keys are off by default in
+/// SQLite and per connection, so every connection gets them here.
+fn configure(conn: &Connection, cfg: &DatabaseConfig, read_only: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_millis(cfg.busy_timeout_ms))?;
+    let sync = match cfg.synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;"
+    ))?;
+    if read_only {
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Opens a connection with the writer's settings, for the CLI and tests.
+pub fn open_connection(path: &Path, cfg: &DatabaseConfig) -> DbResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn, cfg, false)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    Ok(conn)
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database, then starts the
+    /// writer thread.
+    pub fn open(cfg: &DatabaseConfig) -> DbResult<Db> {
+        let path = cfg.path.clone();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                DbError::Internal(format!("cannot create directory {}: {e}", dir.display()))
+            })?;
+        }
+        let mut writer_conn = open_connection(&path, cfg)?;
+        migrate::run(&mut writer_conn)?;
+
+        let read_cfg = cfg.clone();
+        let manager = SqliteConnectionManager::file(&path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(move |c| configure(c, &read_cfg, true));
+        let pool = r2d2::Pool::builder()
+            .max_size(cfg.read_pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager)?;
+
+        let (tx, rx) = mpsc::sync_channel::<Box<dyn Job>>(1024);
+        let stats = Arc::new(WriterStats::default());
+        let max_batch = cfg.max_write_batch as usize;
+        let thread_stats = stats.clone();
+        std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || writer_loop(writer_conn, rx, max_batch, &thread_stats))
+            .map_err(|e| DbError::Internal(format!("cannot start the writer thread: {e}")))?;
+        Ok(Db {
+            pool,
+            writer: tx,
+            path: Arc::new(path),
+            stats,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn stats(&self) -> &WriterStats {
+        &self.stats
+    }
+
+    /// Runs `f` on a pooled read-only connection, off the async executor.
+    pub async fn read<T, F>(&self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        let task = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let conn = pool.get()?;
+            f(&conn)
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(DbError::Internal(format!("read task failed: {e}"))),
+        }
+    }
+
+    /// Runs `f` in the writer's transaction. `f` sees a connection inside its
+    /// own savepoint: if it returns an error (or panics) its writes are rolled
+    /// back alone, and its neighbours in the batch still commit. The answer
+    /// comes only after the batch has committed.
+    pub async fn write<T, F>(&self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
+        let job: Box<dyn Job> = Box::new(WriteRequest {
+            f,
+            tx,
+            span: tracing::Span::current(),
+        });
+        let writer = self.writer.clone();
+        // The channel is bounded: a full queue must block a thread, not the executor.
+        tokio::task::spawn_blocking(move || writer.send(job))
+            .await
+            .map_err(|e| DbError::Internal(format!("writer hand-off failed: {e}")))?
+            .map_err(|_| DbError::Internal("the writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| DbError::Internal("the writer dropped a request".into()))?
+    }
+
+    /// Checks that a read connection answers (for `/healthz`).
+    pub async fn ping(&self) -> DbResult<()> {
+        self.read(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn writer_loop(
+    conn: Connection,
+    rx: mpsc::Receiver<Box<dyn Job>>,
+    max_batch: usize,
+    stats: &WriterStats,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        stats.batches.fetch_add(1, Relaxed);
+        stats.jobs.fetch_add(batch.len() as u64, Relaxed);
+        stats.largest_batch.fetch_max(batch.len() as u64, Relaxed);
+
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            for job in batch {
+                job.abandon(DbError::Internal(format!(
+                    "cannot begin a write transaction: {e}"
+                )));
+            }
+            continue;
+        }
+        let mut pending = Vec::with_capacity(batch.len());
+        for job in batch {
+            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+                tracing::error!(error = %e, "cannot open a savepoint");
+                job.abandon(DbError::Internal(format!("cannot open a savepoint: {e}")));
+                continue;
+            }
+            let result = job.run(&conn);
+            let end = if result.succeeded() {
+                "RELEASE job"
+            } else {
+                "ROLLBACK TO job; RELEASE job"
+            };
+            if let Err(e) = conn.execute_batch(end) {
+                tracing::error!(error = %e, "cannot close a savepoint");
+            }
+            pending.push(result);
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|e| {
+            tracing::error!(error = %e, "commit failed; the batch is rolled back");
+            let _ = conn.execute_batch("ROLLBACK");
+            format!("commit failed: {e}")
+        });
+        for result in pending {
+            result.deliver(commit.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = DatabaseConfig {
+            path: dir.path().join("t.db"),
+            ..DatabaseConfig::default()
+        };
+        let db = Db::open(&cfg).unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_in_a_batch_rolls_back_alone() {
+        let (_dir, db) = test_db();
+        db.write(|c| {
+            c.execute(
+                "INSERT INTO companies(name, created_at) VALUES ('seed', 0)",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // Fill the queue while the writer is busy so the next jobs share one batch.
+        let blocker = db.write(|_c| {
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(())
+        });
+        let mut handles = Vec::new();
+        for i in 0..10 {
+            let db = db.clone();
+            handles.push(tokio::spawn(async move {
+                db.write(move |c| {
+                    c.execute(
+                        "INSERT INTO companies(name, created_at) VALUES (?1, 0)",
+                        [format!("c{i}")],
+                    )?;
+                    if i == 5 {
+                        return Err(DbError::conflict("boom", "planned failure"));
+                    }
+                    Ok(i)
+                })
+                .await
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        blocker.await.unwrap();
+        let mut ok = 0;
+        for (i, h) in handles.into_iter().enumerate() {
+            match h.await.unwrap() {
+                Ok(v) => {
+                    assert_eq!(v, i);
+                    ok += 1
+                }
+                Err(DbError::Conflict { code, .. }) => {
+                    assert_eq!(i, 5);
+                    assert_eq!(code, "boom");
+                }
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!(ok, 9);
+        let names: Vec<String> = db
+            .read(|c| {
+                let mut s = c.prepare("SELECT name FROM companies ORDER BY id")?;
+                let rows = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .await
+            .unwrap();
+        assert_eq!(names.len(), 10);
+        assert!(!names.contains(&"c5".to_string()));
+        assert!(
+            db.stats()
+                .largest_batch
+                .load(std::sync::atomic::Ordering::Relaxed)
+                > 1,
+            "jobs were batched"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_is_an_error_and_the_writer_lives_on() {
+        let (_dir, db) = test_db();
+        let r: DbResult<()> = db.write(|_c| panic!("boom")).await;
+        assert!(matches!(r, Err(DbError::Internal(_))));
+        db.write(|c| {
+            c.execute(
+                "INSERT INTO companies(name, created_at) VALUES ('after', 0)",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn every_connection_enforces_foreign_keys_and_reads_are_read_only() {
+        let (_dir, db) = test_db();
+        let r = db
+            .write(|c| {
+                c.execute(
+                    "INSERT INTO company_memberships(company_id, user_id, created_at) VALUES (999, 999, 0)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .await;
+        assert!(matches!(r, Err(DbError::Sqlite(_))), "{r:?}");
+        let fk: i64 = db
+            .read(|c| Ok(c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
+        let r = db
+            .read(|c| {
+                Ok(c.execute(
+                    "INSERT INTO companies(name, created_at) VALUES ('x', 0)",
+                    [],
+                )?)
+            })
+            .await;
+        assert!(r.is_err(), "readers cannot write");
+    }
+}

@@ -1,0 +1,478 @@
+//! Tickets and their threads. Every function takes the caller's access
+//! [`Scope`] first and puts its predicate in the SQL, so a ticket outside the
+//! caller's view is simply not found.
+
+use rusqlite::{Connection, types::Value};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{
+    DbError, DbResult, accounts,
+    audit::{self, Actor, AuditMeta},
+    query::Sql,
+};
+use crate::{
+    access::Scope,
+    domain::{Body, Cursor, FieldError, Page, PageRequest, SenderType, Status, Subject, Timestamp},
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub company_id: i64,
+    pub company_name: String,
+    pub created_by_user_id: i64,
+    pub created_by_name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub subject: String,
+    pub sub_subject: Option<String>,
+    pub status: Status,
+    pub assigned_admin_id: Option<i64>,
+    pub assigned_admin_name: Option<String>,
+    pub last_activity_at: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub sender_type: SenderType,
+    pub sender_user_id: Option<i64>,
+    pub sender_admin_id: Option<i64>,
+    pub sender_name: Option<String>,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// A ticket with its whole thread, oldest message first.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+}
+
+/// Who is filtered for by `assigned=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Assigned {
+    #[default]
+    All,
+    To(i64),
+    Unassigned,
+}
+
+/// The list filters. Each one is an `AND` on top of the access scope.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub status: Option<Status>,
+    pub subject: Option<Subject>,
+    pub company_id: Option<i64>,
+    pub assigned: Assigned,
+    /// An FTS5 query built by [`crate::domain::fts_query`].
+    pub search: Option<String>,
+    pub updated_since: Option<Timestamp>,
+}
+
+const TICKET_COLUMNS: &str = "t.id, t.company_id, c.name, t.created_by_user_id, u.name, t.type, t.subject, \
+     t.sub_subject, t.status, t.assigned_admin_id, a.name, t.last_activity_at, t.created_at, t.updated_at, t.closed_at";
+
+const TICKET_FROM: &str = " FROM tickets t JOIN companies c ON c.id = t.company_id \
+     JOIN users u ON u.id = t.created_by_user_id LEFT JOIN platform_admins a ON a.id = t.assigned_admin_id";
+
+fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+    let status: String = r.get(8)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        company_id: r.get(1)?,
+        company_name: r.get(2)?,
+        created_by_user_id: r.get(3)?,
+        created_by_name: r.get(4)?,
+        kind: r.get(5)?,
+        subject: r.get(6)?,
+        sub_subject: r.get(7)?,
+        status: Status::parse(&status).map_err(|_| {
+            rusqlite::Error::InvalidColumnType(8, "status".into(), rusqlite::types::Type::Text)
+        })?,
+        assigned_admin_id: r.get(9)?,
+        assigned_admin_name: r.get(10)?,
+        last_activity_at: Timestamp(r.get(11)?),
+        created_at: Timestamp(r.get(12)?),
+        updated_at: Timestamp(r.get(13)?),
+        closed_at: r.get::<_, Option<i64>>(14)?.map(Timestamp),
+    })
+}
+
+/// The list query, without running it (the index tests explain it).
+pub fn list_sql(scope: &Scope, filter: &TicketFilter, page: &PageRequest) -> Sql {
+    let mut sql = Sql::new(&format!("SELECT {TICKET_COLUMNS}{TICKET_FROM} WHERE 1"));
+    let (visible, params) = scope.predicate();
+    sql.and(visible, params);
+    if let Some(status) = filter.status {
+        sql.and("t.status = ?", [Value::Text(status.as_str().into())]);
+    }
+    if let Some(subject) = &filter.subject {
+        sql.and("t.subject = ?", [Value::Text(subject.as_str().into())]);
+    }
+    if let Some(company) = filter.company_id {
+        sql.and("t.company_id = ?", [Value::Integer(company)]);
+    }
+    match filter.assigned {
+        Assigned::All => {}
+        Assigned::To(admin) => {
+            sql.and("t.assigned_admin_id = ?", [Value::Integer(admin)]);
+        }
+        Assigned::Unassigned => {
+            sql.and("t.assigned_admin_id IS NULL", []);
+        }
+    }
+    if let Some(search) = &filter.search {
+        sql.and(
+            "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE ticket_search MATCH ?)",
+            [Value::Text(search.clone())],
+        );
+    }
+    if let Some(since) = filter.updated_since {
+        sql.and("t.updated_at > ?", [Value::Integer(since.micros())]);
+    }
+    if let Some(Cursor { at, id }) = page.after {
+        sql.and(
+            "(t.last_activity_at, t.id) < (?, ?)",
+            [Value::Integer(at), Value::Integer(id)],
+        );
+    }
+    sql.push(
+        " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?",
+        [Value::Integer(i64::from(page.limit) + 1)],
+    );
+    sql
+}
+
+/// The tickets the caller may see, newest activity first.
+pub fn list(
+    conn: &Connection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    page: &PageRequest,
+) -> DbResult<Page<Ticket>> {
+    let rows = list_sql(scope, filter, page).query(conn, ticket_from_row)?;
+    Ok(Page::from_rows(rows, page.limit, |t| Cursor {
+        at: t.last_activity_at.micros(),
+        id: t.id,
+    }))
+}
+
+/// The ticket-by-id query under the caller's scope.
+pub fn get_sql(scope: &Scope, id: i64) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "SELECT {TICKET_COLUMNS}{TICKET_FROM} WHERE t.id = ?"
+    ));
+    sql.push("", [Value::Integer(id)]);
+    let (visible, params) = scope.predicate();
+    sql.and(visible, params);
+    sql
+}
+
+/// One ticket, if the caller may see it.
+pub fn get(conn: &Connection, scope: &Scope, id: i64) -> DbResult<Ticket> {
+    get_sql(scope, id)
+        .query(conn, ticket_from_row)?
+        .into_iter()
+        .next()
+        .ok_or(DbError::NotFound)
+}
+
+/// The messages query of one ticket, oldest first.
+pub const MESSAGES_SQL: &str = "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
+     coalesce(u.name, a.name), m.body, m.created_at FROM ticket_messages m \
+     LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id \
+     WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id";
+
+fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    let sender: String = r.get(2)?;
+    Ok(Message {
+        id: r.get(0)?,
+        ticket_id: r.get(1)?,
+        sender_type: SenderType::parse(&sender).ok_or_else(|| {
+            rusqlite::Error::InvalidColumnType(2, "sender_type".into(), rusqlite::types::Type::Text)
+        })?,
+        sender_user_id: r.get(3)?,
+        sender_admin_id: r.get(4)?,
+        sender_name: r.get(5)?,
+        body: r.get(6)?,
+        created_at: Timestamp(r.get(7)?),
+    })
+}
+
+/// A ticket and its thread, if the caller may see it.
+pub fn detail(conn: &Connection, scope: &Scope, id: i64) -> DbResult<TicketDetail> {
+    let ticket = get(conn, scope, id)?;
+    let mut stmt = conn.prepare_cached(MESSAGES_SQL)?;
+    let messages = stmt
+        .query_map([id], message_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(TicketDetail { ticket, messages })
+}
+
+/// The version of a ticket a client last saw: its id and last change. Cheap
+/// to read, so a poll that changed nothing costs one indexed lookup.
+pub fn version(conn: &Connection, scope: &Scope, id: i64) -> DbResult<i64> {
+    let mut sql = Sql::new("SELECT t.updated_at FROM tickets t WHERE t.id = ?");
+    sql.push("", [Value::Integer(id)]);
+    let (visible, params) = scope.predicate();
+    sql.and(visible, params);
+    sql.query(conn, |r| r.get(0))?
+        .into_iter()
+        .next()
+        .ok_or(DbError::NotFound)
+}
+
+/// A new ticket as a manager opens it.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub subject: Subject,
+    pub sub_subject: Option<Subject>,
+    pub description: Body,
+}
+
+/// Opens a ticket: the ticket (status `new`), its first message and the audit
+/// row, all in the caller's transaction.
+pub fn create(
+    conn: &Connection,
+    company_id: i64,
+    user_id: i64,
+    input: &NewTicket,
+    meta: &AuditMeta,
+) -> DbResult<TicketDetail> {
+    let now = Timestamp::now().micros();
+    conn.prepare_cached(
+        "INSERT INTO tickets(company_id, created_by_user_id, type, subject, sub_subject, status,
+                             last_activity_at, created_at, updated_at)
+         VALUES (?1, ?2, 'support', ?3, ?4, 'new', ?5, ?5, ?5)",
+    )?
+    .execute((
+        company_id,
+        user_id,
+        input.subject.as_str(),
+        input.sub_subject.as_ref().map(Subject::as_str),
+        now,
+    ))?;
+    let id = conn.last_insert_rowid();
+    insert_message(
+        conn,
+        id,
+        Sender::Tenant(user_id),
+        input.description.as_str(),
+        now,
+    )?;
+    audit::append(
+        conn,
+        &audit::Entry::new("ticket.create", Actor::User(user_id)).company(company_id).ticket(id).detail(json!({
+            "after": {"subject": input.subject, "sub_subject": input.sub_subject, "status": Status::New, "type": "support"}
+        })),
+        meta,
+    )?;
+    detail(conn, &Scope::Company(company_id), id)
+}
+
+/// Who writes a message.
+#[derive(Debug, Clone, Copy)]
+pub enum Sender {
+    Tenant(i64),
+    Agent(i64),
+    /// A system note, made on behalf of the admin whose action it records.
+    System(i64),
+}
+
+fn insert_message(
+    conn: &Connection,
+    ticket_id: i64,
+    sender: Sender,
+    body: &str,
+    now: i64,
+) -> DbResult<i64> {
+    let (kind, user, admin) = match sender {
+        Sender::Tenant(u) => (SenderType::Tenant, Some(u), None),
+        Sender::Agent(a) => (SenderType::Agent, None, Some(a)),
+        Sender::System(a) => (SenderType::System, None, Some(a)),
+    };
+    conn.prepare_cached(
+        "INSERT INTO ticket_messages(ticket_id, sender_type, sender_user_id, sender_admin_id, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute((ticket_id, kind.as_str(), user, admin, body, now))?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn touch(conn: &Connection, ticket_id: i64, now: i64) -> DbResult<()> {
+    conn.prepare_cached("UPDATE tickets SET last_activity_at = ?2, updated_at = ?2 WHERE id = ?1")?
+        .execute((ticket_id, now))?;
+    Ok(())
+}
+
+fn message_by_id(conn: &Connection, id: i64) -> DbResult<Message> {
+    let sql = MESSAGES_SQL.replace(
+        "WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id",
+        "WHERE m.id = ?1",
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], message_from_row)?)
+}
+
+/// Adds a tenant's or an agent's message to a ticket the caller may see.
+/// A tenant cannot write on a closed ticket (`ticket_closed`).
+pub fn add_message(
+    conn: &Connection,
+    scope: &Scope,
+    sender: Sender,
+    ticket_id: i64,
+    body: &Body,
+    meta: &AuditMeta,
+) -> DbResult<Message> {
+    let ticket = get(conn, scope, ticket_id)?;
+    let actor = match sender {
+        Sender::Tenant(user) => {
+            if ticket.status == Status::Closed {
+                return Err(DbError::conflict(
+                    "ticket_closed",
+                    "this ticket is closed; open a new ticket instead",
+                ));
+            }
+            Actor::User(user)
+        }
+        Sender::Agent(admin) | Sender::System(admin) => Actor::Admin(admin),
+    };
+    let now = Timestamp::now().micros();
+    let id = insert_message(conn, ticket_id, sender, body.as_str(), now)?;
+    touch(conn, ticket_id, now)?;
+    audit::append(
+        conn,
+        &audit::Entry::new("ticket.message.create", actor)
+            .company(ticket.company_id)
+            .ticket(ticket_id)
+            .detail(json!({"message_id": id, "length": body.as_str().chars().count()})),
+        meta,
+    )?;
+    message_by_id(conn, id)
+}
+
+/// Sets a ticket's status. The current status again is a no-op (nothing
+/// written). Entering `closed` sets `closed_at`; leaving it clears it.
+pub fn set_status(
+    conn: &Connection,
+    scope: &Scope,
+    admin_id: i64,
+    ticket_id: i64,
+    status: Status,
+    meta: &AuditMeta,
+) -> DbResult<TicketDetail> {
+    let ticket = get(conn, scope, ticket_id)?;
+    if ticket.status == status {
+        return detail(conn, scope, ticket_id);
+    }
+    let now = Timestamp::now().micros();
+    conn.prepare_cached(
+        "UPDATE tickets SET status = ?2, last_activity_at = ?3, updated_at = ?3,
+            closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE NULL END
+         WHERE id = ?1",
+    )?
+    .execute((ticket_id, status.as_str(), now))?;
+    let note = format!(
+        "Status changed from {} to {}",
+        ticket.status.as_str(),
+        status.as_str()
+    );
+    insert_message(conn, ticket_id, Sender::System(admin_id), &note, now)?;
+    audit::append(
+        conn,
+        &audit::Entry::new("ticket.status.update", Actor::Admin(admin_id))
+            .company(ticket.company_id)
+            .ticket(ticket_id)
+            .detail(json!({"before": {"status": ticket.status}, "after": {"status": status}})),
+        meta,
+    )?;
+    detail(conn, scope, ticket_id)
+}
+
+/// Assigns a ticket to an active platform admin, or unassigns it (`None`).
+/// The current assignee again is a no-op.
+pub fn assign(
+    conn: &Connection,
+    scope: &Scope,
+    admin_id: i64,
+    ticket_id: i64,
+    assignee: Option<i64>,
+    meta: &AuditMeta,
+) -> DbResult<TicketDetail> {
+    let ticket = get(conn, scope, ticket_id)?;
+    let assignee_name = match assignee {
+        Some(id) => match accounts::admin_by_id(conn, id)? {
+            Some(admin) if admin.active => Some(admin.name),
+            _ => {
+                return Err(DbError::invalid(FieldError::new(
+                    "admin_id",
+                    "invalid_assignee",
+                    "must be the id of an active platform admin",
+                )));
+            }
+        },
+        None => None,
+    };
+    if ticket.assigned_admin_id == assignee {
+        return detail(conn, &Scope::All, ticket_id);
+    }
+    let now = Timestamp::now().micros();
+    conn.prepare_cached("UPDATE tickets SET assigned_admin_id = ?2, last_activity_at = ?3, updated_at = ?3 WHERE id = ?1")?
+        .execute((ticket_id, assignee, now))?;
+    let note = match (&assignee_name, &ticket.assigned_admin_name) {
+        (Some(name), _) => format!("Assigned to {name}"),
+        (None, Some(previous)) => format!("Unassigned (was {previous})"),
+        (None, None) => "Unassigned".to_string(),
+    };
+    insert_message(conn, ticket_id, Sender::System(admin_id), &note, now)?;
+    audit::append(
+        conn,
+        &audit::Entry::new("ticket.assign", Actor::Admin(admin_id))
+            .company(ticket.company_id)
+            .ticket(ticket_id)
+            .detail(json!({
+                "before": {"assigned_admin_id": ticket.assigned_admin_id},
+                "after": {"assigned_admin_id": assignee},
+            })),
+        meta,
+    )?;
+    // After handing a ticket on, a support agent may no longer see it; the
+    // answer shows the state they just made.
+    detail(conn, &Scope::All, ticket_id)
+}
+
+/// How many tickets there are in all (the demo seeds only an empty database).
+pub fn count(conn: &Connection) -> DbResult<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
+}
+
+/// The id of the newest ticket the caller may see, if any (for tests and the demo).
+pub fn newest_visible(conn: &Connection, scope: &Scope) -> DbResult<Option<i64>> {
+    let mut sql = Sql::new("SELECT t.id FROM tickets t WHERE 1");
+    let (visible, params) = scope.predicate();
+    sql.and(visible, params);
+    sql.push(" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 1", []);
+    Ok(sql.query(conn, |r| r.get(0))?.into_iter().next())
+}
+
+/// Backdates a ticket and its thread (the demo seeds a history this way).
+pub fn backdate(conn: &Connection, ticket_id: i64, by_micros: i64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE tickets SET created_at = created_at - ?2, updated_at = updated_at - ?2,
+            last_activity_at = last_activity_at - ?2, closed_at = closed_at - ?2 WHERE id = ?1",
+        (ticket_id, by_micros),
+    )?;
+    conn.execute(
+        "UPDATE ticket_messages SET created_at = created_at - ?2 WHERE ticket_id = ?1",
+        (ticket_id, by_micros),
+    )?;
+    Ok(())
+}

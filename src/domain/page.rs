@@ -1,0 +1,162 @@
+//! Keyset pagination: a page request (limit and an opaque cursor) and a page
+//! of results with the cursor of the next one. Never OFFSET.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::Serialize;
+
+use super::FieldError;
+
+pub const DEFAULT_LIMIT: u32 = 25;
+pub const MAX_LIMIT: u32 = 100;
+
+/// The position after which the next page starts: the sort key
+/// (`at`, microseconds) and the id that breaks ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("v1:{}:{}", self.at, self.id))
+    }
+
+    pub fn decode(raw: &str) -> Result<Self, FieldError> {
+        let invalid = || {
+            FieldError::new(
+                "cursor",
+                "invalid_cursor",
+                "is not a cursor this server gave out",
+            )
+        };
+        if raw.len() > 128 {
+            return Err(invalid());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let mut parts = text.split(':');
+        let (Some("v1"), Some(at), Some(id), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid());
+        };
+        let at = at.parse().map_err(|_| invalid())?;
+        let id = id.parse().map_err(|_| invalid())?;
+        Ok(Cursor { at, id })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<Cursor>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            limit: DEFAULT_LIMIT,
+            after: None,
+        }
+    }
+}
+
+impl PageRequest {
+    /// Parses `?limit=` and `?cursor=` as given in a query string.
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let limit = match limit.map(str::trim) {
+            None | Some("") => DEFAULT_LIMIT,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError::new(
+                        "limit",
+                        "out_of_range",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                    ));
+                    DEFAULT_LIMIT
+                }
+            },
+        };
+        let after = match cursor.map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => match Cursor::decode(raw) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Self { limit, after })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows: the extra row, when there,
+    /// only says that another page follows.
+    pub fn from_rows(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> Cursor) -> Self {
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| key(r).encode())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = Cursor {
+            at: 1_764_000_000_123_456,
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        for bad in ["", "abc", "djE6MQ", "djI6MToy", "!!!!", &"A".repeat(200)] {
+            assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_outside_1_to_100_are_refused() {
+        assert_eq!(PageRequest::parse(None, None).unwrap().limit, 25);
+        assert_eq!(PageRequest::parse(Some("100"), None).unwrap().limit, 100);
+        for bad in ["0", "101", "-1", "ten", "1.5"] {
+            assert!(PageRequest::parse(Some(bad), None).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_page_built_from_limit_plus_one_rows_has_a_next_cursor() {
+        let key = |&(at, id): &(i64, i64)| Cursor { at, id };
+        let page = Page::from_rows(vec![(3, 3), (2, 2), (1, 1)], 2, key);
+        assert_eq!(page.items.len(), 2);
+        assert_eq!(
+            Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap(),
+            Cursor { at: 2, id: 2 }
+        );
+        let last = Page::from_rows(vec![(1, 1)], 2, key);
+        assert!(last.next_cursor.is_none());
+    }
+}

@@ -1,0 +1,258 @@
+//! Text input: trimmed of Unicode white space (zero-width characters too)
+//! before the emptiness check, bounded in length, and free of control
+//! characters where a single line is expected.
+
+use serde::Serialize;
+
+/// One field's problem, as the API reports it under `errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_string(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The same error reported under another field name.
+    pub fn for_field(mut self, field: &str) -> Self {
+        self.field = field.to_string();
+        self
+    }
+}
+
+fn is_blank(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}'
+        )
+}
+
+/// Trims white space, Unicode's and the zero-width characters, at both ends.
+pub fn normalise(raw: &str) -> &str {
+    raw.trim_matches(is_blank)
+}
+
+fn bounded(
+    field: &str,
+    raw: &str,
+    max_chars: usize,
+    single_line: bool,
+) -> Result<String, FieldError> {
+    let text = normalise(raw);
+    if text.is_empty() {
+        return Err(FieldError::new(field, "required", "must not be empty"));
+    }
+    if text.chars().count() > max_chars {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    let bad_control =
+        |c: char| c.is_control() && (single_line || (c != '\n' && c != '\t' && c != '\r'));
+    if text.chars().any(bad_control) {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// A ticket subject or sub-subject (a topic such as `website` or `contact`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Subject(String);
+
+impl Subject {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        bounded("subject", raw, Self::MAX_CHARS, true).map(Subject)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A message body or ticket description: several lines allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body(String);
+
+impl Body {
+    pub const MAX_CHARS: usize = 20_000;
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        bounded(field, raw, Self::MAX_CHARS, false).map(Body)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's or company's display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+impl Name {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        bounded("name", raw, Self::MAX_CHARS, true).map(Name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address, as a login name: trimmed and compared case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let text = bounded("email", raw, 254, true)?;
+        let valid = match text.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !text.chars().any(char::is_whitespace)
+            }
+            None => false,
+        };
+        if !valid {
+            return Err(FieldError::new(
+                "email",
+                "invalid_email",
+                "must be an email address",
+            ));
+        }
+        Ok(Email(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as given: never trimmed, never logged.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_BYTES: usize = 1024;
+
+    /// A password for a new account or a password change.
+    pub fn new_secret(raw: &str) -> Result<Self, FieldError> {
+        if raw.chars().count() < Self::MIN_CHARS {
+            return Err(FieldError::new(
+                "password",
+                "too_short",
+                format!("must be at least {} characters", Self::MIN_CHARS),
+            ));
+        }
+        if raw.len() > Self::MAX_BYTES {
+            return Err(FieldError::new("password", "too_long", "is too long"));
+        }
+        Ok(Password(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_trimmed_of_unicode_and_zero_width_space() {
+        assert_eq!(
+            Subject::parse("  website\u{200B}\u{00A0}")
+                .unwrap()
+                .as_str(),
+            "website"
+        );
+        assert_eq!(
+            Subject::parse("\u{FEFF}\u{3000}").unwrap_err().code,
+            "required"
+        );
+        assert_eq!(Subject::parse("").unwrap_err().code, "required");
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_subjects_but_newlines_allowed_in_bodies() {
+        assert_eq!(
+            Subject::parse("web\nsite").unwrap_err().code,
+            "invalid_characters"
+        );
+        assert_eq!(
+            Subject::parse("web\u{7}site").unwrap_err().code,
+            "invalid_characters"
+        );
+        assert_eq!(
+            Body::parse("body", "line one\n\tline two")
+                .unwrap()
+                .as_str(),
+            "line one\n\tline two"
+        );
+        assert_eq!(
+            Body::parse("body", "bell\u{7}").unwrap_err().code,
+            "invalid_characters"
+        );
+    }
+
+    #[test]
+    fn lengths_are_bounded_in_characters() {
+        assert!(Subject::parse(&"é".repeat(100)).is_ok());
+        assert_eq!(
+            Subject::parse(&"é".repeat(101)).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            Body::parse("body", &"x".repeat(20_001)).unwrap_err().code,
+            "too_long"
+        );
+    }
+
+    #[test]
+    fn emails_need_one_at_and_no_spaces() {
+        assert!(Email::parse(" Ada@Example.com ").is_ok());
+        for bad in ["ada", "@x", "a@", "a b@x", "a@b@c"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_never_printed() {
+        let p = Password::new_secret("correct horse").unwrap();
+        assert_eq!(format!("{p:?}"), "Password(..)");
+        assert!(Password::new_secret("short").is_err());
+    }
+}

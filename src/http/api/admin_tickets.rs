@@ -1,0 +1,161 @@
+//! The platform API over tickets: triage, answer, assign, close. What an
+//! admin may see is their scope (see [`crate::access`]); a ticket outside it
+//! is 404 for reads and writes alike.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use serde::Deserialize;
+
+use super::{
+    common_filters,
+    tenant_tickets::{NewMessage, parse_message},
+    with_etag,
+};
+use crate::{
+    app::AppState,
+    db::tickets::{self, Assigned, Message, Sender, TicketDetail},
+    domain::{FieldError, Status, Subject},
+    http::{
+        error::{ApiError, ApiResult},
+        extract::{IdPath, JsonBody, PlatformAdmin, QueryMap, RequestMeta},
+    },
+};
+
+/// `GET /platform-admin/tickets`: filters `status`, `subject`, `company_id`,
+/// `assigned=me|unassigned|all`, `q`, `updated_since`; keyset pages.
+pub async fn list(
+    State(state): State<AppState>,
+    admin: PlatformAdmin,
+    headers: HeaderMap,
+    query: QueryMap,
+) -> ApiResult<Response> {
+    let mut errors = Vec::new();
+    let (mut filter, page) = common_filters(&query, &mut errors);
+    if let Some(raw) = query.get("subject") {
+        match Subject::parse(raw) {
+            Ok(s) => filter.subject = Some(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    match query.id("company_id") {
+        Ok(id) => filter.company_id = id,
+        Err(e) => errors.push(e),
+    }
+    match query.get("assigned").map(str::trim) {
+        None | Some("all") => {}
+        Some("me") => filter.assigned = Assigned::To(admin.admin.id),
+        Some("unassigned") => filter.assigned = Assigned::Unassigned,
+        Some(_) => errors.push(FieldError::new(
+            "assigned",
+            "invalid_assigned",
+            "must be one of me, unassigned, all",
+        )),
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let scope = admin.scope();
+    let page = state
+        .db
+        .read(move |conn| tickets::list(conn, &scope, &filter, &page))
+        .await?;
+    with_etag(&headers, &page)
+}
+
+/// `GET /platform-admin/tickets/{id}`: the ticket and its thread, with an ETag.
+pub async fn show(
+    State(state): State<AppState>,
+    admin: PlatformAdmin,
+    headers: HeaderMap,
+    IdPath(id): IdPath,
+) -> ApiResult<Response> {
+    let scope = admin.scope();
+    let detail = state
+        .db
+        .read(move |conn| tickets::detail(conn, &scope, id))
+        .await?;
+    with_etag(&headers, &detail)
+}
+
+/// `POST /platform-admin/tickets/{id}/messages`: an agent's answer.
+pub async fn reply(
+    State(state): State<AppState>,
+    admin: PlatformAdmin,
+    meta: RequestMeta,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody<NewMessage>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let body = parse_message(body)?;
+    let scope = admin.scope();
+    let sender = Sender::Agent(admin.admin.id);
+    let message = state
+        .db
+        .write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit))
+        .await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    status: Option<String>,
+}
+
+/// `PATCH /platform-admin/tickets/{id}/status`: `{status}`. The same status
+/// again is a no-op.
+pub async fn set_status(
+    State(state): State<AppState>,
+    admin: PlatformAdmin,
+    meta: RequestMeta,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody<StatusBody>,
+) -> ApiResult<Json<TicketDetail>> {
+    let status = match body.status {
+        Some(raw) => Status::parse(&raw)?,
+        None => return Err(FieldError::new("status", "required", "is required").into()),
+    };
+    let scope = admin.scope();
+    let actor = admin.admin.id;
+    let detail = state
+        .db
+        .write(move |conn| tickets::set_status(conn, &scope, actor, id, status, &meta.audit))
+        .await?;
+    Ok(Json(detail))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// Required, and may be `null` (unassign): a missing key is refused so a
+    /// typo never unassigns.
+    #[serde(default, deserialize_with = "present")]
+    admin_id: Option<Option<i64>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
+/// `PATCH /platform-admin/tickets/{id}/assign`: `{admin_id}` or `{admin_id: null}`.
+pub async fn assign(
+    State(state): State<AppState>,
+    admin: PlatformAdmin,
+    meta: RequestMeta,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody<AssignBody>,
+) -> ApiResult<Json<TicketDetail>> {
+    let Some(assignee) = body.admin_id else {
+        return Err(FieldError::new("admin_id", "required", "is required (null unassigns)").into());
+    };
+    let scope = admin.scope();
+    let actor = admin.admin.id;
+    let detail = state
+        .db
+        .write(move |conn| tickets::assign(conn, &scope, actor, id, assignee, &meta.audit))
+        .await?;
+    Ok(Json(detail))
+}

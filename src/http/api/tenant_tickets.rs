@@ -1,0 +1,181 @@
+//! The tenant (manager) API: a company's tickets, opened and answered by its
+//! managers. Every call runs in the scope of the company the request names.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{common_filters, with_etag};
+use crate::{
+    app::AppState,
+    config::SubjectEntry,
+    db::tickets::{self, Message, NewTicket, Sender, TicketDetail},
+    domain::{Body, FieldError, Subject},
+    http::{
+        error::{ApiError, ApiResult},
+        extract::{IdPath, JsonBody, QueryMap, RequestMeta, Tenant, TenantUser},
+    },
+};
+
+#[derive(Serialize)]
+pub struct Subjects {
+    items: Vec<SubjectEntry>,
+}
+
+/// The subject catalogue, so the UI offers a choice.
+pub async fn subjects(State(state): State<AppState>, _user: TenantUser) -> Json<Subjects> {
+    Json(Subjects {
+        items: state.config.subjects.clone(),
+    })
+}
+
+/// `GET /api/support/tickets`: filters `status`, `q`, `updated_since`; keyset pages.
+pub async fn list(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    headers: HeaderMap,
+    query: QueryMap,
+) -> ApiResult<Response> {
+    let mut errors = Vec::new();
+    let (filter, page) = common_filters(&query, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let scope = tenant.scope();
+    let page = state
+        .db
+        .read(move |conn| tickets::list(conn, &scope, &filter, &page))
+        .await?;
+    with_etag(&headers, &page)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicket {
+    subject: Option<String>,
+    sub_subject: Option<String>,
+    description: Option<String>,
+}
+
+fn parse_new_ticket(state: &AppState, body: CreateTicket) -> Result<NewTicket, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let required = |field: &str| FieldError::new(field, "required", "is required");
+    let subject = match body.subject.as_deref().map(Subject::parse) {
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => {
+            errors.push(e);
+            None
+        }
+        None => {
+            errors.push(required("subject"));
+            None
+        }
+    };
+    let sub_subject = match body.sub_subject.as_deref() {
+        None => None,
+        Some(raw) if crate::domain::normalise(raw).is_empty() => None,
+        Some(raw) => match Subject::parse(raw) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                errors.push(e.for_field("sub_subject"));
+                None
+            }
+        },
+    };
+    let description = match body
+        .description
+        .as_deref()
+        .map(|d| Body::parse("description", d))
+    {
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
+            errors.push(e);
+            None
+        }
+        None => {
+            errors.push(required("description"));
+            None
+        }
+    };
+    if let Some(subject) = &subject
+        && let Err(e) = state.check_subject(subject, sub_subject.as_ref())
+    {
+        errors.push(e);
+    }
+    match (subject, description) {
+        (Some(subject), Some(description)) if errors.is_empty() => Ok(NewTicket {
+            subject,
+            sub_subject,
+            description,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// `POST /api/support/tickets`: the ticket, its first message and the audit
+/// row in one transaction; 201 with the ticket and its thread.
+pub async fn create(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    meta: RequestMeta,
+    JsonBody(body): JsonBody<CreateTicket>,
+) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
+    let input = parse_new_ticket(&state, body)?;
+    let (company, user) = (tenant.company.id, tenant.user.id);
+    let detail = state
+        .db
+        .write(move |conn| tickets::create(conn, company, user, &input, &meta.audit))
+        .await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+/// `GET /api/support/tickets/{id}`: the ticket and its thread, with an ETag.
+pub async fn show(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    headers: HeaderMap,
+    IdPath(id): IdPath,
+) -> ApiResult<Response> {
+    let scope = tenant.scope();
+    let detail = state
+        .db
+        .read(move |conn| tickets::detail(conn, &scope, id))
+        .await?;
+    with_etag(&headers, &detail)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    body: Option<String>,
+}
+
+/// Parses a message body (`body`), required.
+pub(super) fn parse_message(body: NewMessage) -> Result<Body, FieldError> {
+    match body.body {
+        Some(raw) => Body::parse("body", &raw),
+        None => Err(FieldError::new("body", "required", "is required")),
+    }
+}
+
+/// `POST /api/support/tickets/{id}/messages`: 409 `ticket_closed` on a closed ticket.
+pub async fn reply(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    meta: RequestMeta,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody<NewMessage>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let body = parse_message(body)?;
+    let scope = tenant.scope();
+    let sender = Sender::Tenant(tenant.user.id);
+    let message = state
+        .db
+        .write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit))
+        .await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
