@@ -27,41 +27,23 @@ impl AppState {
     }
 
     pub fn with_db(config: Config, db: Db) -> anyhow::Result<Self> {
-        let secret = load_secret(
-            &config.auth.secret,
-            &config.auth.secret_file,
-            &config.generated_secret_path(),
-        )?;
+        let secret = load_secret(&config.auth.secret, &config.auth.secret_file, &config.generated_secret_path())?;
         let keys = TokenKeys::new(&secret, config.auth.token_ttl_minutes);
         let hasher = Hasher::new(&config.auth.password)?;
         let limiter = LoginLimiter::new(&config.auth.rate_limit);
-        Ok(AppState {
-            db,
-            config: Arc::new(config),
-            keys: Arc::new(keys),
-            hasher,
-            limiter: Arc::new(limiter),
-        })
+        Ok(AppState { db, config: Arc::new(config), keys: Arc::new(keys), hasher, limiter: Arc::new(limiter) })
     }
 
     /// Checks a subject (and sub-subject) against the catalogue. With an
     /// empty catalogue any well-formed subject is accepted.
-    pub fn check_subject(
-        &self,
-        subject: &Subject,
-        sub_subject: Option<&Subject>,
-    ) -> Result<(), FieldError> {
+    pub fn check_subject(&self, subject: &Subject, sub_subject: Option<&Subject>) -> Result<(), FieldError> {
         let catalogue = &self.config.subjects;
         if catalogue.is_empty() {
             return Ok(());
         }
         let Some(entry) = catalogue.iter().find(|e| e.name == subject.as_str()) else {
             let names: Vec<&str> = catalogue.iter().map(|e| e.name.as_str()).collect();
-            return Err(FieldError::new(
-                "subject",
-                "unknown_subject",
-                format!("must be one of {}", names.join(", ")),
-            ));
+            return Err(FieldError::new("subject", "unknown_subject", format!("must be one of {}", names.join(", "))));
         };
         if let Some(sub) = sub_subject
             && !entry.sub_subjects.is_empty()
@@ -70,11 +52,7 @@ impl AppState {
             return Err(FieldError::new(
                 "sub_subject",
                 "unknown_sub_subject",
-                format!(
-                    "must be one of {} for {}",
-                    entry.sub_subjects.join(", "),
-                    entry.name
-                ),
+                format!("must be one of {} for {}", entry.sub_subjects.join(", "), entry.name),
             ));
         }
         Ok(())

@@ -14,20 +14,12 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_TOML: &str = include_str!("../ticketing.toml");
 
 /// Environment variables with a meaning of their own rather than a config key.
-const RESERVED_ENV: &[&str] = &[
-    "TICKETING_CONFIG",
-    "TICKETING_DB",
-    "TICKETING_LOG",
-    "TICKETING_LOG_FORMAT",
-];
+const RESERVED_ENV: &[&str] = &["TICKETING_CONFIG", "TICKETING_DB", "TICKETING_LOG", "TICKETING_LOG_FORMAT"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {var}: {message}")]
@@ -115,11 +107,7 @@ pub struct SubjectEntry {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self {
-            bind: "127.0.0.1:5000".into(),
-            body_limit_bytes: 64 * 1024,
-            request_timeout_secs: 30,
-        }
+        Self { bind: "127.0.0.1:5000".into(), body_limit_bytes: 64 * 1024, request_timeout_secs: 30 }
     }
 }
 
@@ -150,28 +138,19 @@ impl Default for AuthConfig {
 impl Default for PasswordConfig {
     /// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        Self {
-            memory_kib: 19456,
-            iterations: 2,
-            parallelism: 1,
-        }
+        Self { memory_kib: 19456, iterations: 2, parallelism: 1 }
     }
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self {
-            per_address_per_minute: 20,
-            per_email_per_minute: 10,
-        }
+        Self { per_address_per_minute: 20, per_email_per_minute: 10 }
     }
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
-        Self {
-            poll_interval_secs: 5,
-        }
+        Self { poll_interval_secs: 5 }
     }
 }
 
@@ -191,21 +170,9 @@ impl Default for Config {
             auth: AuthConfig::default(),
             ui: UiConfig::default(),
             subjects: vec![
-                entry(
-                    "website",
-                    "Website",
-                    &["contact", "content", "layout", "performance", "forms"],
-                ),
-                entry(
-                    "billing",
-                    "Billing",
-                    &["invoice", "payment", "refund", "plan"],
-                ),
-                entry(
-                    "account",
-                    "Account",
-                    &["login", "users", "permissions", "profile"],
-                ),
+                entry("website", "Website", &["contact", "content", "layout", "performance", "forms"]),
+                entry("billing", "Billing", &["invoice", "payment", "refund", "plan"]),
+                entry("account", "Account", &["login", "users", "permissions", "profile"]),
                 entry("domain", "Domain", &["dns", "transfer", "renewal", "ssl"]),
                 entry("email", "Email", &["delivery", "mailbox", "spam", "setup"]),
                 entry("other", "Other", &["question", "feedback"]),
@@ -224,9 +191,16 @@ pub struct Overrides {
 impl Config {
     /// Parses a config file's text; errors name the file, the line and the key.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
+        toml::from_str(text).map_err(|e| {
+            // One line: where, then what (the message names the key).
+            let place = e.span().map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("line {line}, column {column}: ")
+            });
+            let message = format!("{}{}", place.unwrap_or_default(), e.message().trim()).replace('\n', " ");
+            ConfigError::Parse { path: path.to_owned(), message }
         })
     }
 
@@ -240,10 +214,8 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.to_owned(),
-                    source,
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
                 Self::from_toml(&text, path)?
             }
             None => {
@@ -267,14 +239,9 @@ impl Config {
 
     /// Applies `TICKETING_<SECTION>_<KEY>` variables. Every scalar key can be
     /// set this way; the subject catalogue (a list of tables) only in the file.
-    fn apply_env(
-        &mut self,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<(), ConfigError> {
-        let mut root = toml::Value::try_from(&*self).map_err(|e| ConfigError::Invalid {
-            key: "(config)".into(),
-            message: e.to_string(),
-        })?;
+    fn apply_env(&mut self, env: impl IntoIterator<Item = (String, String)>) -> Result<(), ConfigError> {
+        let mut root = toml::Value::try_from(&*self)
+            .map_err(|e| ConfigError::Invalid { key: "(config)".into(), message: e.to_string() })?;
         let mut changed = false;
         for (var, value) in env {
             let Some(rest) = var.strip_prefix("TICKETING_") else {
@@ -289,18 +256,12 @@ impl Config {
             };
             *slot = match slot {
                 toml::Value::String(_) => toml::Value::String(value),
-                toml::Value::Integer(_) => {
-                    toml::Value::Integer(value.trim().parse().map_err(|_| ConfigError::Env {
-                        var: var.clone(),
-                        message: format!("expected a whole number, got {value:?}"),
-                    })?)
-                }
-                toml::Value::Boolean(_) => {
-                    toml::Value::Boolean(value.trim().parse().map_err(|_| ConfigError::Env {
-                        var: var.clone(),
-                        message: format!("expected true or false, got {value:?}"),
-                    })?)
-                }
+                toml::Value::Integer(_) => toml::Value::Integer(value.trim().parse().map_err(|_| {
+                    ConfigError::Env { var: var.clone(), message: format!("expected a whole number, got {value:?}") }
+                })?),
+                toml::Value::Boolean(_) => toml::Value::Boolean(value.trim().parse().map_err(|_| {
+                    ConfigError::Env { var: var.clone(), message: format!("expected true or false, got {value:?}") }
+                })?),
                 _ => {
                     return Err(ConfigError::Env {
                         var,
@@ -312,36 +273,24 @@ impl Config {
             // Check each variable as it comes, so a bad one is named.
             root.clone()
                 .try_into::<Config>()
-                .map_err(|e| ConfigError::Env {
-                    var: var.clone(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| ConfigError::Env { var: var.clone(), message: e.to_string() })?;
         }
         if changed {
-            *self = root.try_into().map_err(|e| ConfigError::Invalid {
-                key: "(environment)".into(),
-                message: e.to_string(),
-            })?;
+            *self = root
+                .try_into()
+                .map_err(|e| ConfigError::Invalid { key: "(environment)".into(), message: e.to_string() })?;
         }
         Ok(())
     }
 
     /// Checks what types alone cannot say; the error names the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Invalid {
-                key: key.into(),
-                message: message.into(),
-            })
-        };
+        let bad = |key: &str, message: &str| Err(ConfigError::Invalid { key: key.into(), message: message.into() });
         if self.server.bind.parse::<SocketAddr>().is_err() {
             return bad("server.bind", "expected an address such as 127.0.0.1:5000");
         }
         if self.server.body_limit_bytes < 1024 || self.server.body_limit_bytes > 16 * 1024 * 1024 {
-            return bad(
-                "server.body_limit_bytes",
-                "must be between 1024 and 16777216",
-            );
+            return bad("server.body_limit_bytes", "must be between 1024 and 16777216");
         }
         if self.server.request_timeout_secs == 0 {
             return bad("server.request_timeout_secs", "must be at least 1");
@@ -356,10 +305,7 @@ impl Config {
             return bad("database.max_write_batch", "must be between 1 and 10000");
         }
         if self.auth.token_ttl_minutes == 0 || self.auth.token_ttl_minutes > 60 * 24 * 90 {
-            return bad(
-                "auth.token_ttl_minutes",
-                "must be between 1 and 129600 (90 days)",
-            );
+            return bad("auth.token_ttl_minutes", "must be between 1 and 129600 (90 days)");
         }
         if !self.auth.secret.is_empty() && self.auth.secret.len() < 32 {
             return bad("auth.secret", "must be at least 32 bytes long");
@@ -372,10 +318,7 @@ impl Config {
             );
         }
         if self.auth.rate_limit.per_address_per_minute == 0 {
-            return bad(
-                "auth.rate_limit.per_address_per_minute",
-                "must be at least 1",
-            );
+            return bad("auth.rate_limit.per_address_per_minute", "must be at least 1");
         }
         if self.auth.rate_limit.per_email_per_minute == 0 {
             return bad("auth.rate_limit.per_email_per_minute", "must be at least 1");
@@ -386,20 +329,14 @@ impl Config {
         let mut seen = std::collections::HashSet::new();
         for s in &self.subjects {
             if crate::domain::Subject::parse(&s.name).is_err() {
-                return bad(
-                    "subjects.name",
-                    &format!("{:?} is not a valid subject name", s.name),
-                );
+                return bad("subjects.name", &format!("{:?} is not a valid subject name", s.name));
             }
             if !seen.insert(s.name.as_str()) {
                 return bad("subjects.name", &format!("{:?} appears twice", s.name));
             }
             for sub in &s.sub_subjects {
                 if crate::domain::Subject::parse(sub).is_err() {
-                    return bad(
-                        "subjects.sub_subjects",
-                        &format!("{sub:?} is not a valid sub-subject"),
-                    );
+                    return bad("subjects.sub_subjects", &format!("{sub:?} is not a valid sub-subject"));
                 }
             }
         }
@@ -417,12 +354,7 @@ impl Config {
 
     /// Where the generated signing secret is kept: beside the database.
     pub fn generated_secret_path(&self) -> PathBuf {
-        let mut name = self
-            .database
-            .path
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
+        let mut name = self.database.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         name.push(".secret");
         self.database.path.with_file_name(name)
     }
@@ -438,10 +370,7 @@ fn find_key<'a>(table: &'a mut toml::Value, name: &str) -> Option<&'a mut toml::
         .keys()
         .find(|k| {
             let upper = k.to_ascii_uppercase();
-            name == upper
-                || (name.starts_with(&upper)
-                    && name[upper.len()..].starts_with('_')
-                    && map[*k].is_table())
+            name == upper || (name.starts_with(&upper) && name[upper.len()..].starts_with('_') && map[*k].is_table())
         })?
         .clone();
     let value = map.get_mut(&key)?;
@@ -457,35 +386,23 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
     }
 
     #[test]
     fn the_shipped_file_parses_and_equals_the_built_in_defaults() {
-        let shipped = Config::from_toml(DEFAULT_TOML, Path::new("ticketing.toml"))
-            .expect("shipped config parses");
+        let shipped = Config::from_toml(DEFAULT_TOML, Path::new("ticketing.toml")).expect("shipped config parses");
         assert_eq!(shipped, Config::default());
         shipped.validate().expect("shipped config is valid");
-        let website = shipped
-            .subjects
-            .iter()
-            .find(|s| s.name == "website")
-            .expect("website subject");
+        let website = shipped.subjects.iter().find(|s| s.name == "website").expect("website subject");
         assert!(website.sub_subjects.iter().any(|s| s == "contact"));
     }
 
     #[test]
     fn an_unknown_key_fails_naming_the_key() {
-        let err = Config::from_toml("[server]\nbnid = \"x\"\n", Path::new("t.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_toml("[server]\nbnid = \"x\"\n", Path::new("t.toml")).unwrap_err().to_string();
         assert!(err.contains("bnid"), "{err}");
-        let err = Config::from_toml("colour = 1\n", Path::new("t.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_toml("colour = 1\n", Path::new("t.toml")).unwrap_err().to_string();
         assert!(err.contains("colour"), "{err}");
     }
 
@@ -494,14 +411,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "[server]\nbind = \"not an address\"\n").unwrap();
-        let err = Config::load(Some(&path), env(&[]), &Overrides::default())
-            .unwrap_err()
-            .to_string();
+        let err = Config::load(Some(&path), env(&[]), &Overrides::default()).unwrap_err().to_string();
         assert!(err.contains("server.bind"), "{err}");
         std::fs::write(&path, "[database]\nsynchronous = \"sometimes\"\n").unwrap();
-        let err = Config::load(Some(&path), env(&[]), &Overrides::default())
-            .unwrap_err()
-            .to_string();
+        let err = Config::load(Some(&path), env(&[]), &Overrides::default()).unwrap_err().to_string();
         assert!(err.contains("sometimes"), "{err}");
     }
 
@@ -509,11 +422,7 @@ mod tests {
     fn env_overrides_the_file_and_flags_override_env() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(
-            &path,
-            "[server]\nbind = \"127.0.0.1:6000\"\n[auth]\ntoken_ttl_minutes = 10\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "[server]\nbind = \"127.0.0.1:6000\"\n[auth]\ntoken_ttl_minutes = 10\n").unwrap();
         let cfg = Config::load(Some(&path), env(&[]), &Overrides::default()).unwrap();
         assert_eq!(cfg.server.bind, "127.0.0.1:6000");
         assert_eq!(cfg.auth.token_ttl_minutes, 10);
@@ -530,10 +439,7 @@ mod tests {
         assert_eq!(cfg.auth.rate_limit.per_email_per_minute, 3);
         assert_eq!(cfg.database.synchronous, Synchronous::Normal);
 
-        let flags = Overrides {
-            bind: Some("127.0.0.1:8000".into()),
-            db: Some("x.db".into()),
-        };
+        let flags = Overrides { bind: Some("127.0.0.1:8000".into()), db: Some("x.db".into()) };
         let cfg = Config::load(Some(&path), vars, &flags).unwrap();
         assert_eq!(cfg.server.bind, "127.0.0.1:8000");
         assert_eq!(cfg.database.path, PathBuf::from("x.db"));
@@ -541,13 +447,9 @@ mod tests {
 
     #[test]
     fn a_bad_env_value_fails_naming_the_variable() {
-        let err = Config::load(
-            None,
-            env(&[("TICKETING_AUTH_TOKEN_TTL_MINUTES", "soon")]),
-            &Overrides::default(),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = Config::load(None, env(&[("TICKETING_AUTH_TOKEN_TTL_MINUTES", "soon")]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("TICKETING_AUTH_TOKEN_TTL_MINUTES"), "{err}");
     }
 
@@ -555,9 +457,6 @@ mod tests {
     fn the_generated_secret_lives_beside_the_database() {
         let mut cfg = Config::default();
         cfg.database.path = PathBuf::from("/var/lib/t/main.db");
-        assert_eq!(
-            cfg.generated_secret_path(),
-            PathBuf::from("/var/lib/t/main.db.secret")
-        );
+        assert_eq!(cfg.generated_secret_path(), PathBuf::from("/var/lib/t/main.db.secret"));
     }
 }

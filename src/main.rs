@@ -7,10 +7,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = ticketing::cli::Cli::parse();
     ticketing::cli::init_tracing(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -19,8 +19,5 @@ pub fn generate_password() -> anyhow::Result<String> {
     random_bytes(&mut bytes)?;
     // 256 is not a multiple of the alphabet's size; rejection sampling would
     // remove the slight bias, which does not matter at this length.
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect())
+    Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
 }

@@ -21,10 +21,7 @@ impl Hasher {
     pub fn new(cfg: &PasswordConfig) -> anyhow::Result<Self> {
         let params = Params::new(cfg.memory_kib, cfg.iterations, cfg.parallelism, None)
             .map_err(|e| anyhow::anyhow!("config key auth.password: {e}"))?;
-        let mut hasher = Hasher {
-            params,
-            dummy: String::new(),
-        };
+        let mut hasher = Hasher { params, dummy: String::new() };
         hasher.dummy = hasher.hash(&super::generate_password()?)?;
         Ok(hasher)
     }
@@ -51,19 +48,14 @@ impl Hasher {
         let Ok(parsed) = PasswordHash::new(target) else {
             return false;
         };
-        let ok = self
-            .argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let ok = self.argon2().verify_password(password.as_bytes(), &parsed).is_ok();
         ok && real
     }
 
     /// [`Hasher::verify`] off the async executor.
     pub async fn verify_async(&self, password: String, hash: Option<String>) -> bool {
         let hasher = self.clone();
-        tokio::task::spawn_blocking(move || hasher.verify(&password, hash.as_deref()))
-            .await
-            .unwrap_or(false)
+        tokio::task::spawn_blocking(move || hasher.verify(&password, hash.as_deref())).await.unwrap_or(false)
     }
 
     /// [`Hasher::hash`] off the async executor.
@@ -78,12 +70,7 @@ mod tests {
     use super::*;
 
     fn cheap() -> Hasher {
-        Hasher::new(&PasswordConfig {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        })
-        .unwrap()
+        Hasher::new(&PasswordConfig { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
     }
 
     #[test]
@@ -100,9 +87,6 @@ mod tests {
     #[test]
     fn the_same_password_gets_a_different_salt_each_time() {
         let h = cheap();
-        assert_ne!(
-            h.hash("same password").unwrap(),
-            h.hash("same password").unwrap()
-        );
+        assert_ne!(h.hash("same password").unwrap(), h.hash("same password").unwrap());
     }
 }

@@ -67,12 +67,7 @@ impl TokenKeys {
     }
 
     /// Issues a token; returns it with its expiry (seconds since the epoch).
-    pub fn issue(
-        &self,
-        kind: TokenKind,
-        account_id: i64,
-        version: i64,
-    ) -> anyhow::Result<(String, u64)> {
+    pub fn issue(&self, kind: TokenKind, account_id: i64, version: i64) -> anyhow::Result<(String, u64)> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: account_id.to_string(),
@@ -90,9 +85,7 @@ impl TokenKeys {
 
     /// Verifies signature, algorithm and every time and identity claim.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .ok()
-            .map(|d| d.claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|d| d.claims)
     }
 }
 
@@ -104,28 +97,20 @@ pub fn load_secret(configured: &str, file: &str, generated: &Path) -> anyhow::Re
         return Ok(configured.as_bytes().to_vec());
     }
     if !file.is_empty() {
-        let bytes = std::fs::read(file)
-            .map_err(|e| anyhow::anyhow!("cannot read auth.secret_file {file}: {e}"))?;
+        let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read auth.secret_file {file}: {e}"))?;
         let trimmed = bytes.trim_ascii().to_vec();
-        anyhow::ensure!(
-            trimmed.len() >= 32,
-            "auth.secret_file {file}: the secret must be at least 32 bytes"
-        );
+        anyhow::ensure!(trimmed.len() >= 32, "auth.secret_file {file}: the secret must be at least 32 bytes");
         return Ok(trimmed);
     }
     match std::fs::read(generated) {
         Ok(bytes) if bytes.len() >= 32 => Ok(bytes),
-        Ok(_) => anyhow::bail!(
-            "the secret file {} is too short; delete it to have a new one made",
-            generated.display()
-        ),
+        Ok(_) => {
+            anyhow::bail!("the secret file {} is too short; delete it to have a new one made", generated.display())
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut raw = [0u8; 32];
             super::random_bytes(&mut raw)?;
-            let secret: Vec<u8> = raw
-                .iter()
-                .flat_map(|b| format!("{b:02x}").into_bytes())
-                .collect();
+            let secret: Vec<u8> = raw.iter().flat_map(|b| format!("{b:02x}").into_bytes()).collect();
             write_private(generated, &secret)?;
             Ok(secret)
         }
@@ -142,9 +127,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    let mut file = options.open(path).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())
@@ -180,12 +163,7 @@ mod tests {
         let mut payload: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         payload["kind"] = "admin".into();
-        let edited = format!(
-            "{}.{}.{}",
-            parts[0],
-            URL_SAFE_NO_PAD.encode(payload.to_string()),
-            parts[2]
-        );
+        let edited = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(payload.to_string()), parts[2]);
         assert!(keys.verify(&edited).is_none());
     }
 
@@ -199,10 +177,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         assert_eq!(
             load_secret("configured-secret-of-enough-length!!", "", &path).unwrap(),

@@ -19,12 +19,7 @@ use crate::{
 
 /// Opens the configured database, with an error that names the file.
 pub fn open_db(config: &Config) -> anyhow::Result<Db> {
-    Db::open(&config.database).with_context(|| {
-        format!(
-            "cannot open the database {}",
-            config.database.path.display()
-        )
-    })
+    Db::open(&config.database).with_context(|| format!("cannot open the database {}", config.database.path.display()))
 }
 
 fn field(e: FieldError) -> anyhow::Error {
@@ -36,11 +31,9 @@ fn explain(e: DbError, missing: &str) -> anyhow::Error {
     match e {
         DbError::NotFound => anyhow::anyhow!("{missing}"),
         DbError::Conflict { detail, .. } => anyhow::anyhow!(detail),
-        DbError::Invalid(errors) => errors
-            .into_iter()
-            .next()
-            .map(field)
-            .unwrap_or_else(|| anyhow::anyhow!("invalid input")),
+        DbError::Invalid(errors) => {
+            errors.into_iter().next().map(field).unwrap_or_else(|| anyhow::anyhow!("invalid input"))
+        }
         other => anyhow::Error::new(other),
     }
 }
@@ -48,13 +41,8 @@ fn explain(e: DbError, missing: &str) -> anyhow::Error {
 /// Reads a password from stdin (one trailing newline is dropped).
 fn read_password_stdin() -> anyhow::Result<Password> {
     let mut raw = String::new();
-    std::io::stdin()
-        .read_to_string(&mut raw)
-        .context("cannot read the password from standard input")?;
-    let trimmed = raw
-        .strip_suffix('\n')
-        .map(|s| s.strip_suffix('\r').unwrap_or(s))
-        .unwrap_or(&raw);
+    std::io::stdin().read_to_string(&mut raw).context("cannot read the password from standard input")?;
+    let trimmed = raw.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&raw);
     if trimmed.is_empty() {
         bail!("the password on standard input is empty");
     }
@@ -77,9 +65,7 @@ pub async fn company(config: Config, cmd: &CompanyCommand) -> anyhow::Result<()>
         CompanyCommand::Create { name } => {
             let name = Name::parse(name).map_err(field)?;
             let id = db
-                .write(move |conn| {
-                    accounts::create_company(conn, &name, Actor::Cli, &AuditMeta::default())
-                })
+                .write(move |conn| accounts::create_company(conn, &name, Actor::Cli, &AuditMeta::default()))
                 .await
                 .map_err(|e| explain(e, "cannot create the company"))?;
             println!("{id}");
@@ -96,30 +82,15 @@ pub async fn company(config: Config, cmd: &CompanyCommand) -> anyhow::Result<()>
 pub async fn user(config: Config, cmd: &UserCommand) -> anyhow::Result<()> {
     let db = open_db(&config)?;
     match cmd {
-        UserCommand::Create {
-            email,
-            name,
-            companies,
-            password_stdin,
-        } => {
+        UserCommand::Create { email, name, companies, password_stdin } => {
             let email = Email::parse(email).map_err(field)?;
             let name = Name::parse(name).map_err(field)?;
             let password = new_password(*password_stdin)?;
-            let hash = Hasher::new(&config.auth.password)?
-                .hash_async(password.expose().to_string())
-                .await?;
+            let hash = Hasher::new(&config.auth.password)?.hash_async(password.expose().to_string()).await?;
             let companies = companies.clone();
             let id = db
                 .write(move |conn| {
-                    accounts::create_user(
-                        conn,
-                        &email,
-                        &name,
-                        &hash,
-                        &companies,
-                        Actor::Cli,
-                        &AuditMeta::default(),
-                    )
+                    accounts::create_user(conn, &email, &name, &hash, &companies, Actor::Cli, &AuditMeta::default())
                 })
                 .await
                 .map_err(|e| explain(e, "cannot create the user"))?;
@@ -129,20 +100,11 @@ pub async fn user(config: Config, cmd: &UserCommand) -> anyhow::Result<()> {
             for (u, companies) in db.read(accounts::list_users).await? {
                 let ids: Vec<String> = companies.iter().map(|c| c.id.to_string()).collect();
                 let state = if u.active { "active" } else { "disabled" };
-                println!(
-                    "{}\t{}\t{}\t{}\tcompanies={}",
-                    u.id,
-                    u.email,
-                    u.name,
-                    state,
-                    ids.join(",")
-                );
+                println!("{}\t{}\t{}\t{}\tcompanies={}", u.id, u.email, u.name, state, ids.join(","));
             }
         }
         UserCommand::Disable { email } => disable(&db, AccountKind::User, email).await?,
-        UserCommand::SetPassword { email, .. } => {
-            set_password(&db, &config, AccountKind::User, email).await?
-        }
+        UserCommand::SetPassword { email, .. } => set_password(&db, &config, AccountKind::User, email).await?,
     }
     Ok(())
 }
@@ -150,30 +112,15 @@ pub async fn user(config: Config, cmd: &UserCommand) -> anyhow::Result<()> {
 pub async fn admin(config: Config, cmd: &AdminCommand) -> anyhow::Result<()> {
     let db = open_db(&config)?;
     match cmd {
-        AdminCommand::Create {
-            email,
-            name,
-            role,
-            password_stdin,
-        } => {
+        AdminCommand::Create { email, name, role, password_stdin } => {
             let email = Email::parse(email).map_err(field)?;
             let name = Name::parse(name).map_err(field)?;
             let role = AdminRole::parse(role).map_err(field)?;
             let password = new_password(*password_stdin)?;
-            let hash = Hasher::new(&config.auth.password)?
-                .hash_async(password.expose().to_string())
-                .await?;
+            let hash = Hasher::new(&config.auth.password)?.hash_async(password.expose().to_string()).await?;
             let id = db
                 .write(move |conn| {
-                    accounts::create_admin(
-                        conn,
-                        &email,
-                        &name,
-                        role,
-                        &hash,
-                        Actor::Cli,
-                        &AuditMeta::default(),
-                    )
+                    accounts::create_admin(conn, &email, &name, role, &hash, Actor::Cli, &AuditMeta::default())
                 })
                 .await
                 .map_err(|e| explain(e, "cannot create the admin"))?;
@@ -182,20 +129,11 @@ pub async fn admin(config: Config, cmd: &AdminCommand) -> anyhow::Result<()> {
         AdminCommand::List => {
             for a in db.read(accounts::list_admins).await? {
                 let state = if a.active { "active" } else { "disabled" };
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    a.id,
-                    a.email,
-                    a.name,
-                    a.role.as_str(),
-                    state
-                );
+                println!("{}\t{}\t{}\t{}\t{}", a.id, a.email, a.name, a.role.as_str(), state);
             }
         }
         AdminCommand::Disable { email } => disable(&db, AccountKind::Admin, email).await?,
-        AdminCommand::SetPassword { email, .. } => {
-            set_password(&db, &config, AccountKind::Admin, email).await?
-        }
+        AdminCommand::SetPassword { email, .. } => set_password(&db, &config, AccountKind::Admin, email).await?,
     }
     Ok(())
 }
@@ -216,33 +154,13 @@ async fn disable(db: &Db, kind: AccountKind, email: &str) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn set_password(
-    db: &Db,
-    config: &Config,
-    kind: AccountKind,
-    email: &str,
-) -> anyhow::Result<()> {
+async fn set_password(db: &Db, config: &Config, kind: AccountKind, email: &str) -> anyhow::Result<()> {
     let password = read_password_stdin()?;
-    let hash = Hasher::new(&config.auth.password)?
-        .hash_async(password.expose().to_string())
-        .await?;
+    let hash = Hasher::new(&config.auth.password)?.hash_async(password.expose().to_string()).await?;
     let lookup = email.trim().to_string();
-    db.write(move |conn| {
-        accounts::set_password(
-            conn,
-            kind,
-            &lookup,
-            &hash,
-            Actor::Cli,
-            &AuditMeta::default(),
-        )
-    })
-    .await
-    .map_err(|e| explain(e, &format!("no {} with email {}", noun(kind), email.trim())))?;
-    eprintln!(
-        "password changed for {} {}; existing tokens are revoked",
-        noun(kind),
-        email.trim()
-    );
+    db.write(move |conn| accounts::set_password(conn, kind, &lookup, &hash, Actor::Cli, &AuditMeta::default()))
+        .await
+        .map_err(|e| explain(e, &format!("no {} with email {}", noun(kind), email.trim())))?;
+    eprintln!("password changed for {} {}; existing tokens are revoked", noun(kind), email.trim());
     Ok(())
 }

@@ -51,10 +51,7 @@ const SCRIPTS: &[Script] = &[
         sub_subject: Some("invoice"),
         description: "Our November invoice lists two seats we removed in October.",
         thread: &[
-            (
-                'a',
-                "Thanks, I see the two seats. Checking when they were removed.",
-            ),
+            ('a', "Thanks, I see the two seats. Checking when they were removed."),
             ('t', "They were removed on 12 October, by Maria."),
         ],
         assignee: Some(3),
@@ -76,10 +73,7 @@ const SCRIPTS: &[Script] = &[
         subject: "email",
         sub_subject: Some("delivery"),
         description: "Order confirmations land in spam for Gmail users.",
-        thread: &[(
-            'a',
-            "Could you forward one of the messages with full headers?",
-        )],
+        thread: &[('a', "Could you forward one of the messages with full headers?")],
         assignee: Some(2),
         status: Status::WaitingOnTenant,
         age_hours: 30,
@@ -89,10 +83,7 @@ const SCRIPTS: &[Script] = &[
         subject: "website",
         sub_subject: Some("performance"),
         description: "The menu page takes ten seconds to load on phones.",
-        thread: &[(
-            'a',
-            "Reproduced: the images are 6 MB each. Passing to engineering for automatic resizing.",
-        )],
+        thread: &[('a', "Reproduced: the images are 6 MB each. Passing to engineering for automatic resizing.")],
         assignee: Some(2),
         status: Status::NeedsEngineering,
         age_hours: 50,
@@ -102,10 +93,7 @@ const SCRIPTS: &[Script] = &[
         subject: "account",
         sub_subject: Some("users"),
         description: "Please add our new manager, Tom, to the account.",
-        thread: &[
-            ('a', "Done: Tom has an invitation."),
-            ('t', "Got it, thanks!"),
-        ],
+        thread: &[('a', "Done: Tom has an invitation."), ('t', "Got it, thanks!")],
         assignee: None,
         status: Status::Closed,
         age_hours: 200,
@@ -125,10 +113,7 @@ const SCRIPTS: &[Script] = &[
         subject: "billing",
         sub_subject: Some("refund"),
         description: "We were charged twice for the annual plan.",
-        thread: &[(
-            'a',
-            "I can see both charges. The second one is being refunded now.",
-        )],
+        thread: &[('a', "I can see both charges. The second one is being refunded now.")],
         assignee: Some(3),
         status: Status::Solved,
         age_hours: 90,
@@ -158,10 +143,7 @@ const SCRIPTS: &[Script] = &[
         subject: "account",
         sub_subject: Some("login"),
         description: "Two-factor codes arrive after they expire.",
-        thread: &[(
-            'a',
-            "The SMS provider is delayed; engineering is switching providers.",
-        )],
+        thread: &[('a', "The SMS provider is delayed; engineering is switching providers.")],
         assignee: Some(1),
         status: Status::NeedsEngineering,
         age_hours: 60,
@@ -192,9 +174,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         })
         .await?;
     if !empty {
-        eprintln!(
-            "the database already has accounts; demo data is only seeded into an empty database"
-        );
+        eprintln!("the database already has accounts; demo data is only seeded into an empty database");
         return Ok(());
     }
     let hash = state.hasher.hash_async(DEMO_PASSWORD.to_string()).await?;
@@ -294,43 +274,20 @@ fn seed_rows(conn: &rusqlite::Connection, hash: &str) -> DbResult<()> {
         )?,
     ];
     let subjects = |names: &[&str]| {
-        names
-            .iter()
-            .map(|s| Subject::parse(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(crate::db::DbError::invalid)
+        names.iter().map(|s| Subject::parse(s)).collect::<Result<Vec<_>, _>>().map_err(crate::db::DbError::invalid)
     };
-    coverage::replace(
-        conn,
-        admins[0],
-        admins[2],
-        &subjects(&["website", "email"])?,
-        &meta,
-    )?;
-    coverage::replace(
-        conn,
-        admins[0],
-        admins[3],
-        &subjects(&["billing", "account", "domain"])?,
-        &meta,
-    )?;
+    coverage::replace(conn, admins[0], admins[2], &subjects(&["website", "email"])?, &meta)?;
+    coverage::replace(conn, admins[0], admins[3], &subjects(&["billing", "account", "domain"])?, &meta)?;
 
     for script in SCRIPTS {
         let company = companies[script.company];
         let manager = managers[script.company];
         let input = NewTicket {
             subject: Subject::parse(script.subject).map_err(crate::db::DbError::invalid)?,
-            sub_subject: script
-                .sub_subject
-                .map(Subject::parse)
-                .transpose()
-                .map_err(crate::db::DbError::invalid)?,
-            description: Body::parse("description", script.description)
-                .map_err(crate::db::DbError::invalid)?,
+            sub_subject: script.sub_subject.map(Subject::parse).transpose().map_err(crate::db::DbError::invalid)?,
+            description: Body::parse("description", script.description).map_err(crate::db::DbError::invalid)?,
         };
-        let id = tickets::create(conn, company, manager, &input, &meta)?
-            .ticket
-            .id;
+        let id = tickets::create(conn, company, manager, &input, &meta)?.ticket.id;
         let agent = admins[script.assignee.unwrap_or(1)];
         if let Some(index) = script.assignee {
             tickets::assign(conn, &Scope::All, admins[0], id, Some(admins[index]), &meta)?;
@@ -350,9 +307,7 @@ fn seed_rows(conn: &rusqlite::Connection, hash: &str) -> DbResult<()> {
         tickets::backdate(conn, id, script.age_hours * HOUR)?;
     }
     if tickets::count(conn)? != SCRIPTS.len() as i64 {
-        return Err(crate::db::DbError::Internal(
-            "demo tickets were not all written".into(),
-        ));
+        return Err(crate::db::DbError::Internal("demo tickets were not all written".into()));
     }
     Ok(())
 }

@@ -157,13 +157,9 @@ pub fn init_tracing(cli: &Cli) {
         Command::Serve { .. } => "info",
         _ => "warn",
     };
-    let filter =
-        EnvFilter::try_from_env("TICKETING_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = EnvFilter::try_from_env("TICKETING_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = match cli.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -171,15 +167,8 @@ pub fn init_tracing(cli: &Cli) {
 }
 
 fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
-    let overrides = Overrides {
-        db: cli.db.clone(),
-        bind,
-    };
-    Ok(Config::load(
-        cli.config.as_deref(),
-        std::env::vars(),
-        &overrides,
-    )?)
+    let overrides = Overrides { db: cli.db.clone(), bind };
+    Ok(Config::load(cli.config.as_deref(), std::env::vars(), &overrides)?)
 }
 
 /// Runs one command to completion.
@@ -192,17 +181,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let config = load_config(&cli, None)?;
             let mut conn = crate::db::open_connection(&config.database.path, &config.database)
-                .with_context(|| {
-                    format!(
-                        "cannot open the database {}",
-                        config.database.path.display()
-                    )
-                })?;
+                .with_context(|| format!("cannot open the database {}", config.database.path.display()))?;
             let applied = crate::db::migrate::run(&mut conn)?;
-            eprintln!(
-                "applied {applied} migration(s) to {}",
-                config.database.path.display()
-            );
+            eprintln!("applied {applied} migration(s) to {}", config.database.path.display());
             Ok(())
         }
         Command::Demo => {

@@ -17,9 +17,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             state.db.path().display()
         );
     }
-    let listener = tokio::net::TcpListener::bind(&bind)
-        .await
-        .with_context(|| format!("cannot listen on {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), database = %state.db.path().display(), "listening on http://{addr}");
     crate::http::serve(listener, state, shutdown_signal()).await?;

@@ -81,43 +81,28 @@ pub struct Credentials {
     pub active: bool,
 }
 
-pub fn create_company(
-    conn: &Connection,
-    name: &Name,
-    actor: Actor,
-    meta: &AuditMeta,
-) -> DbResult<i64> {
+pub fn create_company(conn: &Connection, name: &Name, actor: Actor, meta: &AuditMeta) -> DbResult<i64> {
     let now = Timestamp::now();
     conn.prepare_cached("INSERT INTO companies(name, created_at) VALUES (?1, ?2)")?
         .execute((name.as_str(), now.micros()))?;
     let id = conn.last_insert_rowid();
     audit::append(
         conn,
-        &audit::Entry::new("company.create", actor)
-            .company(id)
-            .detail(json!({"name": name.as_str()})),
+        &audit::Entry::new("company.create", actor).company(id).detail(json!({"name": name.as_str()})),
         meta,
     )?;
     Ok(id)
 }
 
 pub fn list_companies(conn: &Connection) -> DbResult<Vec<Company>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, name, created_at FROM companies ORDER BY name, id")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Company {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            created_at: Timestamp(r.get(2)?),
-        })
-    })?;
+    let mut stmt = conn.prepare_cached("SELECT id, name, created_at FROM companies ORDER BY name, id")?;
+    let rows =
+        stmt.query_map([], |r| Ok(Company { id: r.get(0)?, name: r.get(1)?, created_at: Timestamp(r.get(2)?) }))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn company_exists(conn: &Connection, id: i64) -> DbResult<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM companies WHERE id = ?1")?
-        .exists([id])?)
+    Ok(conn.prepare_cached("SELECT 1 FROM companies WHERE id = ?1")?.exists([id])?)
 }
 
 fn email_taken(conn: &Connection, kind: AccountKind, email: &Email) -> DbResult<bool> {
@@ -136,17 +121,10 @@ pub fn create_user(
     meta: &AuditMeta,
 ) -> DbResult<i64> {
     if email_taken(conn, AccountKind::User, email)? {
-        return Err(DbError::conflict(
-            "email_taken",
-            format!("a user with email {} already exists", email.as_str()),
-        ));
+        return Err(DbError::conflict("email_taken", format!("a user with email {} already exists", email.as_str())));
     }
     if companies.is_empty() {
-        return Err(DbError::invalid(FieldError::new(
-            "company",
-            "required",
-            "a user belongs to at least one company",
-        )));
+        return Err(DbError::invalid(FieldError::new("company", "required", "a user belongs to at least one company")));
     }
     for &company in companies {
         if !company_exists(conn, company)? {
@@ -188,23 +166,14 @@ pub fn create_admin(
     meta: &AuditMeta,
 ) -> DbResult<i64> {
     if email_taken(conn, AccountKind::Admin, email)? {
-        return Err(DbError::conflict(
-            "email_taken",
-            format!("an admin with email {} already exists", email.as_str()),
-        ));
+        return Err(DbError::conflict("email_taken", format!("an admin with email {} already exists", email.as_str())));
     }
     let now = Timestamp::now().micros();
     conn.prepare_cached(
         "INSERT INTO platform_admins(email, name, role, password_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
     )?
-    .execute((
-        email.as_str(),
-        name.as_str(),
-        role.as_str(),
-        password_hash,
-        now,
-    ))?;
+    .execute((email.as_str(), name.as_str(), role.as_str(), password_hash, now))?;
     let id = conn.last_insert_rowid();
     audit::append(
         conn,
@@ -216,24 +185,11 @@ pub fn create_admin(
 }
 
 /// The login lookup by email (case-insensitive).
-pub fn credentials(
-    conn: &Connection,
-    kind: AccountKind,
-    email: &str,
-) -> DbResult<Option<Credentials>> {
-    let sql = format!(
-        "SELECT id, password_hash, active FROM {} WHERE email = ?1",
-        kind.table()
-    );
+pub fn credentials(conn: &Connection, kind: AccountKind, email: &str) -> DbResult<Option<Credentials>> {
+    let sql = format!("SELECT id, password_hash, active FROM {} WHERE email = ?1", kind.table());
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([email], |r| {
-            Ok(Credentials {
-                id: r.get(0)?,
-                password_hash: r.get(1)?,
-                active: r.get(2)?,
-            })
-        })
+        .query_row([email], |r| Ok(Credentials { id: r.get(0)?, password_hash: r.get(1)?, active: r.get(2)? }))
         .optional()?)
 }
 
@@ -254,9 +210,8 @@ fn admin_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Admin> {
         id: r.get(0)?,
         email: r.get(1)?,
         name: r.get(2)?,
-        role: AdminRole::parse(&role).map_err(|_| {
-            rusqlite::Error::InvalidColumnType(3, "role".into(), rusqlite::types::Type::Text)
-        })?,
+        role: AdminRole::parse(&role)
+            .map_err(|_| rusqlite::Error::InvalidColumnType(3, "role".into(), rusqlite::types::Type::Text))?,
         active: r.get(4)?,
         token_version: r.get(5)?,
         created_at: Timestamp(r.get(6)?),
@@ -265,9 +220,7 @@ fn admin_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Admin> {
 
 pub fn user_by_id(conn: &Connection, id: i64) -> DbResult<Option<User>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT id, email, name, active, token_version, created_at FROM users WHERE id = ?1",
-        )?
+        .prepare_cached("SELECT id, email, name, active, token_version, created_at FROM users WHERE id = ?1")?
         .query_row([id], user_from_row)
         .optional()?)
 }
@@ -283,9 +236,7 @@ pub fn admin_by_id(conn: &Connection, id: i64) -> DbResult<Option<Admin>> {
 
 pub fn user_by_email(conn: &Connection, email: &str) -> DbResult<Option<User>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT id, email, name, active, token_version, created_at FROM users WHERE email = ?1",
-        )?
+        .prepare_cached("SELECT id, email, name, active, token_version, created_at FROM users WHERE email = ?1")?
         .query_row([email], user_from_row)
         .optional()?)
 }
@@ -305,23 +256,14 @@ pub fn memberships(conn: &Connection, user_id: i64) -> DbResult<Vec<Membership>>
         "SELECT c.id, c.name, m.role FROM company_memberships m JOIN companies c ON c.id = m.company_id
          WHERE m.user_id = ?1 ORDER BY c.name, c.id",
     )?;
-    let rows = stmt.query_map([user_id], |r| {
-        Ok(Membership {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            role: r.get(2)?,
-        })
-    })?;
+    let rows = stmt.query_map([user_id], |r| Ok(Membership { id: r.get(0)?, name: r.get(1)?, role: r.get(2)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn list_users(conn: &Connection) -> DbResult<Vec<(User, Vec<Membership>)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, email, name, active, token_version, created_at FROM users ORDER BY id",
-    )?;
-    let users = stmt
-        .query_map([], user_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id, email, name, active, token_version, created_at FROM users ORDER BY id")?;
+    let users = stmt.query_map([], user_from_row)?.collect::<Result<Vec<_>, _>>()?;
     users
         .into_iter()
         .map(|u| {
@@ -335,19 +277,11 @@ pub fn list_admins(conn: &Connection) -> DbResult<Vec<Admin>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, email, name, role, active, token_version, created_at FROM platform_admins ORDER BY id",
     )?;
-    Ok(stmt
-        .query_map([], admin_from_row)?
-        .collect::<Result<_, _>>()?)
+    Ok(stmt.query_map([], admin_from_row)?.collect::<Result<_, _>>()?)
 }
 
 /// Disables an account and revokes its tokens (the token version moves on).
-pub fn disable(
-    conn: &Connection,
-    kind: AccountKind,
-    email: &str,
-    actor: Actor,
-    meta: &AuditMeta,
-) -> DbResult<i64> {
+pub fn disable(conn: &Connection, kind: AccountKind, email: &str, actor: Actor, meta: &AuditMeta) -> DbResult<i64> {
     let sql = format!(
         "UPDATE {} SET active = 0, token_version = token_version + 1, updated_at = ?2 WHERE email = ?1 RETURNING id",
         kind.table()
@@ -357,16 +291,8 @@ pub fn disable(
         .query_row((email, Timestamp::now().micros()), |r| r.get(0))
         .optional()?
         .ok_or(DbError::NotFound)?;
-    let action = if kind == AccountKind::User {
-        "user.disable"
-    } else {
-        "admin.disable"
-    };
-    audit::append(
-        conn,
-        &audit::Entry::new(action, actor).detail(json!({ format!("{}_id", kind.noun()): id })),
-        meta,
-    )?;
+    let action = if kind == AccountKind::User { "user.disable" } else { "admin.disable" };
+    audit::append(conn, &audit::Entry::new(action, actor).detail(json!({ format!("{}_id", kind.noun()): id })), meta)?;
     Ok(id)
 }
 
@@ -391,22 +317,12 @@ pub fn set_password(
         })
         .optional()?
         .ok_or(DbError::NotFound)?;
-    let action = if kind == AccountKind::User {
-        "user.password.update"
-    } else {
-        "admin.password.update"
-    };
-    audit::append(
-        conn,
-        &audit::Entry::new(action, actor).detail(json!({ format!("{}_id", kind.noun()): id })),
-        meta,
-    )?;
+    let action = if kind == AccountKind::User { "user.password.update" } else { "admin.password.update" };
+    audit::append(conn, &audit::Entry::new(action, actor).detail(json!({ format!("{}_id", kind.noun()): id })), meta)?;
     Ok(id)
 }
 
 /// Whether the database holds no platform owner yet (first start).
 pub fn has_no_owner(conn: &Connection) -> DbResult<bool> {
-    Ok(!conn
-        .prepare_cached("SELECT 1 FROM platform_admins WHERE role = 'platform_owner'")?
-        .exists([])?)
+    Ok(!conn.prepare_cached("SELECT 1 FROM platform_admins WHERE role = 'platform_owner'")?.exists([])?)
 }

@@ -52,13 +52,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(action: &'static str, actor: Actor) -> Self {
-        Self {
-            action,
-            actor,
-            company_id: None,
-            ticket_id: None,
-            detail: serde_json::json!({}),
-        }
+        Self { action, actor, company_id: None, ticket_id: None, detail: serde_json::json!({}) }
     }
 
     pub fn company(mut self, id: i64) -> Self {
@@ -125,12 +119,8 @@ pub struct AuditFilter {
     pub until: Option<Timestamp>,
 }
 
-/// Newest first, keyset-paginated on the id (ids grow with time).
-pub fn list(
-    conn: &Connection,
-    filter: &AuditFilter,
-    page: &PageRequest,
-) -> DbResult<Page<AuditRow>> {
+/// The audit list query, without running it (the index tests explain it).
+pub fn list_sql(filter: &AuditFilter, page: &PageRequest) -> Sql {
     let mut sql = Sql::new(
         "SELECT id, action, actor_kind, actor_id, company_id, ticket_id, detail, request_id, client_addr, created_at
          FROM platform_audit_log WHERE 1",
@@ -159,11 +149,13 @@ pub fn list(
     if let Some(cursor) = &page.after {
         sql.and("id < ?", [Value::Integer(cursor.id)]);
     }
-    sql.push(
-        " ORDER BY id DESC LIMIT ?",
-        [Value::Integer(i64::from(page.limit) + 1)],
-    );
-    let rows = sql.query(conn, |r| {
+    sql.push(" ORDER BY id DESC LIMIT ?", [Value::Integer(i64::from(page.limit) + 1)]);
+    sql
+}
+
+/// Newest first, keyset-paginated on the id (ids grow with time).
+pub fn list(conn: &Connection, filter: &AuditFilter, page: &PageRequest) -> DbResult<Page<AuditRow>> {
+    let rows = list_sql(filter, page).query(conn, |r| {
         let detail: String = r.get(6)?;
         Ok(AuditRow {
             id: r.get(0)?,
@@ -178,10 +170,5 @@ pub fn list(
             created_at: Timestamp(r.get(9)?),
         })
     })?;
-    Ok(Page::from_rows(rows, page.limit, |row| {
-        crate::domain::Cursor {
-            at: row.created_at.micros(),
-            id: row.id,
-        }
-    }))
+    Ok(Page::from_rows(rows, page.limit, |row| crate::domain::Cursor { at: row.created_at.micros(), id: row.id }))
 }

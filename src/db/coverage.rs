@@ -19,9 +19,8 @@ pub fn get(conn: &Connection, admin_id: i64) -> DbResult<Vec<String>> {
 }
 
 fn subjects_of(conn: &Connection, admin_id: i64) -> DbResult<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT subject FROM ticket_coverage WHERE platform_admin_id = ?1 ORDER BY subject",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT subject FROM ticket_coverage WHERE platform_admin_id = ?1 ORDER BY subject")?;
     let rows = stmt.query_map([admin_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -42,12 +41,10 @@ pub fn replace(
     if before == after {
         return Ok(after);
     }
-    conn.prepare_cached("DELETE FROM ticket_coverage WHERE platform_admin_id = ?1")?
-        .execute([admin_id])?;
+    conn.prepare_cached("DELETE FROM ticket_coverage WHERE platform_admin_id = ?1")?.execute([admin_id])?;
     let now = Timestamp::now().micros();
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO ticket_coverage(platform_admin_id, subject, created_at) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO ticket_coverage(platform_admin_id, subject, created_at) VALUES (?1, ?2, ?3)")?;
     for subject in &after {
         insert.execute((admin_id, subject, now))?;
     }

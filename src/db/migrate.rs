@@ -26,52 +26,32 @@ mod tests {
         assert!(run(&mut conn).unwrap() >= 1);
         assert_eq!(run(&mut conn).unwrap(), 0, "a second run applies nothing");
 
-        let fk_problems: i64 = conn
-            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let fk_problems: i64 =
+            conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
         assert_eq!(fk_problems, 0);
 
         let index_columns = |name: &str| -> (String, Vec<String>) {
             let table: String = conn
-                .query_row(
-                    "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?1",
-                    [name],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| {
+                    r.get(0)
+                })
                 .unwrap_or_else(|_| panic!("index {name} exists"));
-            let mut s = conn
-                .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
-                .unwrap();
-            let cols = s
-                .query_map([name], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<Vec<String>, _>>()
-                .unwrap();
+            let mut s = conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno").unwrap();
+            let cols = s.query_map([name], |r| r.get(0)).unwrap().collect::<Result<Vec<String>, _>>().unwrap();
             (table, cols)
         };
         assert_eq!(
             index_columns("idx_tickets_company_status"),
             ("tickets".into(), vec!["company_id".into(), "status".into()])
         );
-        assert_eq!(
-            index_columns("idx_tickets_last_activity"),
-            ("tickets".into(), vec!["last_activity_at".into()])
-        );
+        assert_eq!(index_columns("idx_tickets_last_activity"), ("tickets".into(), vec!["last_activity_at".into()]));
         assert_eq!(
             index_columns("idx_ticket_messages_ticket_created"),
-            (
-                "ticket_messages".into(),
-                vec!["ticket_id".into(), "created_at".into()]
-            )
+            ("ticket_messages".into(), vec!["ticket_id".into(), "created_at".into()])
         );
         assert_eq!(
             index_columns("idx_ticket_coverage_admin_subject"),
-            (
-                "ticket_coverage".into(),
-                vec!["platform_admin_id".into(), "subject".into()]
-            )
+            ("ticket_coverage".into(), vec!["platform_admin_id".into(), "subject".into()])
         );
     }
 
@@ -85,11 +65,7 @@ mod tests {
             [],
         );
         assert!(bad_role.is_err());
-        conn.execute(
-            "INSERT INTO companies(name, created_at) VALUES ('C', 0)",
-            [],
-        )
-        .unwrap();
+        conn.execute("INSERT INTO companies(name, created_at) VALUES ('C', 0)", []).unwrap();
         conn.execute(
             "INSERT INTO users(email, name, password_hash, created_at, updated_at) VALUES ('u@x', 'U', 'h', 0, 0)",
             [],

@@ -53,18 +53,12 @@ impl DbError {
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        DbError::Conflict {
-            code,
-            detail: detail.into(),
-        }
+        DbError::Conflict { code, detail: detail.into() }
     }
 
     /// Whether this is the client's doing (and so no reason to alarm anyone).
     pub fn is_client_error(&self) -> bool {
-        matches!(
-            self,
-            DbError::NotFound | DbError::Conflict { .. } | DbError::Invalid(_)
-        )
+        matches!(self, DbError::NotFound | DbError::Conflict { .. } | DbError::Invalid(_))
     }
 }
 
@@ -168,9 +162,7 @@ fn configure(conn: &Connection, cfg: &DatabaseConfig, read_only: bool) -> rusqli
 pub fn open_connection(path: &Path, cfg: &DatabaseConfig) -> DbResult<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     configure(&conn, cfg, false)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -183,9 +175,8 @@ impl Db {
     pub fn open(cfg: &DatabaseConfig) -> DbResult<Db> {
         let path = cfg.path.clone();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                DbError::Internal(format!("cannot create directory {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::Internal(format!("cannot create directory {}: {e}", dir.display())))?;
         }
         let mut writer_conn = open_connection(&path, cfg)?;
         migrate::run(&mut writer_conn)?;
@@ -208,12 +199,7 @@ impl Db {
             .name("db-writer".into())
             .spawn(move || writer_loop(writer_conn, rx, max_batch, &thread_stats))
             .map_err(|e| DbError::Internal(format!("cannot start the writer thread: {e}")))?;
-        Ok(Db {
-            pool,
-            writer: tx,
-            path: Arc::new(path),
-            stats,
-        })
+        Ok(Db { pool, writer: tx, path: Arc::new(path), stats })
     }
 
     pub fn path(&self) -> &Path {
@@ -254,19 +240,14 @@ impl Db {
         T: Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
-        let job: Box<dyn Job> = Box::new(WriteRequest {
-            f,
-            tx,
-            span: tracing::Span::current(),
-        });
+        let job: Box<dyn Job> = Box::new(WriteRequest { f, tx, span: tracing::Span::current() });
         let writer = self.writer.clone();
         // The channel is bounded: a full queue must block a thread, not the executor.
         tokio::task::spawn_blocking(move || writer.send(job))
             .await
             .map_err(|e| DbError::Internal(format!("writer hand-off failed: {e}")))?
             .map_err(|_| DbError::Internal("the writer has stopped".into()))?;
-        rx.await
-            .map_err(|_| DbError::Internal("the writer dropped a request".into()))?
+        rx.await.map_err(|_| DbError::Internal("the writer dropped a request".into()))?
     }
 
     /// Checks that a read connection answers (for `/healthz`).
@@ -279,12 +260,7 @@ impl Db {
     }
 }
 
-fn writer_loop(
-    conn: Connection,
-    rx: mpsc::Receiver<Box<dyn Job>>,
-    max_batch: usize,
-    stats: &WriterStats,
-) {
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, max_batch: usize, stats: &WriterStats) {
     use std::sync::atomic::Ordering::Relaxed;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -301,9 +277,7 @@ fn writer_loop(
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             tracing::error!(error = %e, "cannot begin a write transaction");
             for job in batch {
-                job.abandon(DbError::Internal(format!(
-                    "cannot begin a write transaction: {e}"
-                )));
+                job.abandon(DbError::Internal(format!("cannot begin a write transaction: {e}")));
             }
             continue;
         }
@@ -315,11 +289,7 @@ fn writer_loop(
                 continue;
             }
             let result = job.run(&conn);
-            let end = if result.succeeded() {
-                "RELEASE job"
-            } else {
-                "ROLLBACK TO job; RELEASE job"
-            };
+            let end = if result.succeeded() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if let Err(e) = conn.execute_batch(end) {
                 tracing::error!(error = %e, "cannot close a savepoint");
             }
@@ -342,10 +312,7 @@ mod tests {
 
     fn test_db() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = DatabaseConfig {
-            path: dir.path().join("t.db"),
-            ..DatabaseConfig::default()
-        };
+        let cfg = DatabaseConfig { path: dir.path().join("t.db"), ..DatabaseConfig::default() };
         let db = Db::open(&cfg).unwrap();
         (dir, db)
     }
@@ -354,10 +321,7 @@ mod tests {
     async fn a_failing_write_in_a_batch_rolls_back_alone() {
         let (_dir, db) = test_db();
         db.write(|c| {
-            c.execute(
-                "INSERT INTO companies(name, created_at) VALUES ('seed', 0)",
-                [],
-            )?;
+            c.execute("INSERT INTO companies(name, created_at) VALUES ('seed', 0)", [])?;
             Ok(())
         })
         .await
@@ -372,10 +336,7 @@ mod tests {
             let db = db.clone();
             handles.push(tokio::spawn(async move {
                 db.write(move |c| {
-                    c.execute(
-                        "INSERT INTO companies(name, created_at) VALUES (?1, 0)",
-                        [format!("c{i}")],
-                    )?;
+                    c.execute("INSERT INTO companies(name, created_at) VALUES (?1, 0)", [format!("c{i}")])?;
                     if i == 5 {
                         return Err(DbError::conflict("boom", "planned failure"));
                     }
@@ -411,13 +372,7 @@ mod tests {
             .unwrap();
         assert_eq!(names.len(), 10);
         assert!(!names.contains(&"c5".to_string()));
-        assert!(
-            db.stats()
-                .largest_batch
-                .load(std::sync::atomic::Ordering::Relaxed)
-                > 1,
-            "jobs were batched"
-        );
+        assert!(db.stats().largest_batch.load(std::sync::atomic::Ordering::Relaxed) > 1, "jobs were batched");
     }
 
     #[tokio::test]
@@ -426,10 +381,7 @@ mod tests {
         let r: DbResult<()> = db.write(|_c| panic!("boom")).await;
         assert!(matches!(r, Err(DbError::Internal(_))));
         db.write(|c| {
-            c.execute(
-                "INSERT INTO companies(name, created_at) VALUES ('after', 0)",
-                [],
-            )?;
+            c.execute("INSERT INTO companies(name, created_at) VALUES ('after', 0)", [])?;
             Ok(())
         })
         .await
@@ -441,27 +393,14 @@ mod tests {
         let (_dir, db) = test_db();
         let r = db
             .write(|c| {
-                c.execute(
-                    "INSERT INTO company_memberships(company_id, user_id, created_at) VALUES (999, 999, 0)",
-                    [],
-                )?;
+                c.execute("INSERT INTO company_memberships(company_id, user_id, created_at) VALUES (999, 999, 0)", [])?;
                 Ok(())
             })
             .await;
         assert!(matches!(r, Err(DbError::Sqlite(_))), "{r:?}");
-        let fk: i64 = db
-            .read(|c| Ok(c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?))
-            .await
-            .unwrap();
+        let fk: i64 = db.read(|c| Ok(c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(fk, 1);
-        let r = db
-            .read(|c| {
-                Ok(c.execute(
-                    "INSERT INTO companies(name, created_at) VALUES ('x', 0)",
-                    [],
-                )?)
-            })
-            .await;
+        let r = db.read(|c| Ok(c.execute("INSERT INTO companies(name, created_at) VALUES ('x', 0)", [])?)).await;
         assert!(r.is_err(), "readers cannot write");
     }
 }

@@ -12,10 +12,7 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Self {
-            text: text.to_string(),
-            params: Vec::new(),
-        }
+        Self { text: text.to_string(), params: Vec::new() }
     }
 
     /// Appends raw SQL and its parameters.
@@ -38,11 +35,7 @@ impl Sql {
         &self.text
     }
 
-    pub fn query<T>(
-        &self,
-        conn: &Connection,
-        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> DbResult<Vec<T>> {
+    pub fn query<T>(&self, conn: &Connection, map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>) -> DbResult<Vec<T>> {
         let mut stmt = conn.prepare_cached(&self.text)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(self.params.iter()), map)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -51,9 +44,7 @@ impl Sql {
     /// The plan SQLite chooses, one line per step (for the index tests).
     pub fn explain(&self, conn: &Connection) -> DbResult<Vec<String>> {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", self.text))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(self.params.iter()), |r| {
-            r.get::<_, String>(3)
-        })?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(self.params.iter()), |r| r.get::<_, String>(3))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -93,9 +93,8 @@ fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         kind: r.get(5)?,
         subject: r.get(6)?,
         sub_subject: r.get(7)?,
-        status: Status::parse(&status).map_err(|_| {
-            rusqlite::Error::InvalidColumnType(8, "status".into(), rusqlite::types::Type::Text)
-        })?,
+        status: Status::parse(&status)
+            .map_err(|_| rusqlite::Error::InvalidColumnType(8, "status".into(), rusqlite::types::Type::Text))?,
         assigned_admin_id: r.get(9)?,
         assigned_admin_name: r.get(10)?,
         last_activity_at: Timestamp(r.get(11)?),
@@ -138,37 +137,21 @@ pub fn list_sql(scope: &Scope, filter: &TicketFilter, page: &PageRequest) -> Sql
         sql.and("t.updated_at > ?", [Value::Integer(since.micros())]);
     }
     if let Some(Cursor { at, id }) = page.after {
-        sql.and(
-            "(t.last_activity_at, t.id) < (?, ?)",
-            [Value::Integer(at), Value::Integer(id)],
-        );
+        sql.and("(t.last_activity_at, t.id) < (?, ?)", [Value::Integer(at), Value::Integer(id)]);
     }
-    sql.push(
-        " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?",
-        [Value::Integer(i64::from(page.limit) + 1)],
-    );
+    sql.push(" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?", [Value::Integer(i64::from(page.limit) + 1)]);
     sql
 }
 
 /// The tickets the caller may see, newest activity first.
-pub fn list(
-    conn: &Connection,
-    scope: &Scope,
-    filter: &TicketFilter,
-    page: &PageRequest,
-) -> DbResult<Page<Ticket>> {
+pub fn list(conn: &Connection, scope: &Scope, filter: &TicketFilter, page: &PageRequest) -> DbResult<Page<Ticket>> {
     let rows = list_sql(scope, filter, page).query(conn, ticket_from_row)?;
-    Ok(Page::from_rows(rows, page.limit, |t| Cursor {
-        at: t.last_activity_at.micros(),
-        id: t.id,
-    }))
+    Ok(Page::from_rows(rows, page.limit, |t| Cursor { at: t.last_activity_at.micros(), id: t.id }))
 }
 
 /// The ticket-by-id query under the caller's scope.
 pub fn get_sql(scope: &Scope, id: i64) -> Sql {
-    let mut sql = Sql::new(&format!(
-        "SELECT {TICKET_COLUMNS}{TICKET_FROM} WHERE t.id = ?"
-    ));
+    let mut sql = Sql::new(&format!("SELECT {TICKET_COLUMNS}{TICKET_FROM} WHERE t.id = ?"));
     sql.push("", [Value::Integer(id)]);
     let (visible, params) = scope.predicate();
     sql.and(visible, params);
@@ -177,11 +160,7 @@ pub fn get_sql(scope: &Scope, id: i64) -> Sql {
 
 /// One ticket, if the caller may see it.
 pub fn get(conn: &Connection, scope: &Scope, id: i64) -> DbResult<Ticket> {
-    get_sql(scope, id)
-        .query(conn, ticket_from_row)?
-        .into_iter()
-        .next()
-        .ok_or(DbError::NotFound)
+    get_sql(scope, id).query(conn, ticket_from_row)?.into_iter().next().ok_or(DbError::NotFound)
 }
 
 /// The messages query of one ticket, oldest first.
@@ -195,9 +174,8 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         ticket_id: r.get(1)?,
-        sender_type: SenderType::parse(&sender).ok_or_else(|| {
-            rusqlite::Error::InvalidColumnType(2, "sender_type".into(), rusqlite::types::Type::Text)
-        })?,
+        sender_type: SenderType::parse(&sender)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnType(2, "sender_type".into(), rusqlite::types::Type::Text))?,
         sender_user_id: r.get(3)?,
         sender_admin_id: r.get(4)?,
         sender_name: r.get(5)?,
@@ -210,9 +188,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
 pub fn detail(conn: &Connection, scope: &Scope, id: i64) -> DbResult<TicketDetail> {
     let ticket = get(conn, scope, id)?;
     let mut stmt = conn.prepare_cached(MESSAGES_SQL)?;
-    let messages = stmt
-        .query_map([id], message_from_row)?
-        .collect::<Result<_, _>>()?;
+    let messages = stmt.query_map([id], message_from_row)?.collect::<Result<_, _>>()?;
     Ok(TicketDetail { ticket, messages })
 }
 
@@ -223,10 +199,7 @@ pub fn version(conn: &Connection, scope: &Scope, id: i64) -> DbResult<i64> {
     sql.push("", [Value::Integer(id)]);
     let (visible, params) = scope.predicate();
     sql.and(visible, params);
-    sql.query(conn, |r| r.get(0))?
-        .into_iter()
-        .next()
-        .ok_or(DbError::NotFound)
+    sql.query(conn, |r| r.get(0))?.into_iter().next().ok_or(DbError::NotFound)
 }
 
 /// A new ticket as a manager opens it.
@@ -260,13 +233,7 @@ pub fn create(
         now,
     ))?;
     let id = conn.last_insert_rowid();
-    insert_message(
-        conn,
-        id,
-        Sender::Tenant(user_id),
-        input.description.as_str(),
-        now,
-    )?;
+    insert_message(conn, id, Sender::Tenant(user_id), input.description.as_str(), now)?;
     audit::append(
         conn,
         &audit::Entry::new("ticket.create", Actor::User(user_id)).company(company_id).ticket(id).detail(json!({
@@ -286,13 +253,7 @@ pub enum Sender {
     System(i64),
 }
 
-fn insert_message(
-    conn: &Connection,
-    ticket_id: i64,
-    sender: Sender,
-    body: &str,
-    now: i64,
-) -> DbResult<i64> {
+fn insert_message(conn: &Connection, ticket_id: i64, sender: Sender, body: &str, now: i64) -> DbResult<i64> {
     let (kind, user, admin) = match sender {
         Sender::Tenant(u) => (SenderType::Tenant, Some(u), None),
         Sender::Agent(a) => (SenderType::Agent, None, Some(a)),
@@ -313,13 +274,8 @@ fn touch(conn: &Connection, ticket_id: i64, now: i64) -> DbResult<()> {
 }
 
 fn message_by_id(conn: &Connection, id: i64) -> DbResult<Message> {
-    let sql = MESSAGES_SQL.replace(
-        "WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id",
-        "WHERE m.id = ?1",
-    );
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], message_from_row)?)
+    let sql = MESSAGES_SQL.replace("WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id", "WHERE m.id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], message_from_row)?)
 }
 
 /// Adds a tenant's or an agent's message to a ticket the caller may see.
@@ -336,10 +292,7 @@ pub fn add_message(
     let actor = match sender {
         Sender::Tenant(user) => {
             if ticket.status == Status::Closed {
-                return Err(DbError::conflict(
-                    "ticket_closed",
-                    "this ticket is closed; open a new ticket instead",
-                ));
+                return Err(DbError::conflict("ticket_closed", "this ticket is closed; open a new ticket instead"));
             }
             Actor::User(user)
         }
@@ -380,11 +333,7 @@ pub fn set_status(
          WHERE id = ?1",
     )?
     .execute((ticket_id, status.as_str(), now))?;
-    let note = format!(
-        "Status changed from {} to {}",
-        ticket.status.as_str(),
-        status.as_str()
-    );
+    let note = format!("Status changed from {} to {}", ticket.status.as_str(), status.as_str());
     insert_message(conn, ticket_id, Sender::System(admin_id), &note, now)?;
     audit::append(
         conn,
@@ -425,8 +374,10 @@ pub fn assign(
         return detail(conn, &Scope::All, ticket_id);
     }
     let now = Timestamp::now().micros();
-    conn.prepare_cached("UPDATE tickets SET assigned_admin_id = ?2, last_activity_at = ?3, updated_at = ?3 WHERE id = ?1")?
-        .execute((ticket_id, assignee, now))?;
+    conn.prepare_cached(
+        "UPDATE tickets SET assigned_admin_id = ?2, last_activity_at = ?3, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute((ticket_id, assignee, now))?;
     let note = match (&assignee_name, &ticket.assigned_admin_name) {
         (Some(name), _) => format!("Assigned to {name}"),
         (None, Some(previous)) => format!("Unassigned (was {previous})"),

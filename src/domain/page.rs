@@ -23,22 +23,14 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Result<Self, FieldError> {
-        let invalid = || {
-            FieldError::new(
-                "cursor",
-                "invalid_cursor",
-                "is not a cursor this server gave out",
-            )
-        };
+        let invalid = || FieldError::new("cursor", "invalid_cursor", "is not a cursor this server gave out");
         if raw.len() > 128 {
             return Err(invalid());
         }
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = text.split(':');
-        let (Some("v1"), Some(at), Some(id), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some("v1"), Some(at), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(invalid());
         };
         let at = at.parse().map_err(|_| invalid())?;
@@ -55,10 +47,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self {
-            limit: DEFAULT_LIMIT,
-            after: None,
-        }
+        Self { limit: DEFAULT_LIMIT, after: None }
     }
 }
 
@@ -90,11 +79,7 @@ impl PageRequest {
                 }
             },
         };
-        if errors.is_empty() {
-            Ok(Self { limit, after })
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(Self { limit, after }) } else { Err(errors) }
     }
 }
 
@@ -110,15 +95,8 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> Cursor) -> Self {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|r| key(r).encode())
-        } else {
-            None
-        };
-        Page {
-            items: rows,
-            next_cursor,
-        }
+        let next_cursor = if more { rows.last().map(|r| key(r).encode()) } else { None };
+        Page { items: rows, next_cursor }
     }
 }
 
@@ -128,10 +106,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = Cursor {
-            at: 1_764_000_000_123_456,
-            id: 42,
-        };
+        let c = Cursor { at: 1_764_000_000_123_456, id: 42 };
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         for bad in ["", "abc", "djE6MQ", "djI6MToy", "!!!!", &"A".repeat(200)] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
@@ -152,10 +127,7 @@ mod tests {
         let key = |&(at, id): &(i64, i64)| Cursor { at, id };
         let page = Page::from_rows(vec![(3, 3), (2, 2), (1, 1)], 2, key);
         assert_eq!(page.items.len(), 2);
-        assert_eq!(
-            Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap(),
-            Cursor { at: 2, id: 2 }
-        );
+        assert_eq!(Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap(), Cursor { at: 2, id: 2 });
         let last = Page::from_rows(vec![(1, 1)], 2, key);
         assert!(last.next_cursor.is_none());
     }

@@ -9,11 +9,7 @@ pub fn fts_query(raw: &str) -> Option<String> {
         .take(16)
         .map(|w| format!("\"{}\"*", w.chars().take(64).collect::<String>()))
         .collect();
-    if words.is_empty() {
-        None
-    } else {
-        Some(words.join(" "))
-    }
+    if words.is_empty() { None } else { Some(words.join(" ")) }
 }
 
 #[cfg(test)]
@@ -23,10 +19,7 @@ mod tests {
     #[test]
     fn words_become_quoted_prefixes_and_syntax_is_neutralised() {
         assert_eq!(fts_query("conta form").unwrap(), "\"conta\"* \"form\"*");
-        assert_eq!(
-            fts_query("\"a\" OR (b* NEAR c)").unwrap(),
-            "\"a\"* \"OR\"* \"b\"* \"NEAR\"* \"c\"*"
-        );
+        assert_eq!(fts_query("\"a\" OR (b* NEAR c)").unwrap(), "\"a\"* \"OR\"* \"b\"* \"NEAR\"* \"c\"*");
         assert_eq!(fts_query(" --- ** "), None);
         assert_eq!(fts_query("café").unwrap(), "\"café\"*");
     }

@@ -132,21 +132,9 @@ mod tests {
 
     #[test]
     fn only_owner_and_admin_have_full_access() {
-        assert!(
-            AdminRole::parse("platform_owner")
-                .unwrap()
-                .has_full_access()
-        );
-        assert!(
-            AdminRole::parse("platform_admin")
-                .unwrap()
-                .has_full_access()
-        );
-        assert!(
-            !AdminRole::parse("platform_support")
-                .unwrap()
-                .has_full_access()
-        );
+        assert!(AdminRole::parse("platform_owner").unwrap().has_full_access());
+        assert!(AdminRole::parse("platform_admin").unwrap().has_full_access());
+        assert!(!AdminRole::parse("platform_support").unwrap().has_full_access());
         assert!(AdminRole::parse("owner").is_err());
     }
 }

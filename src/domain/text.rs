@@ -14,11 +14,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_string(),
-            code,
-            message: message.into(),
-        }
+        Self { field: field.to_string(), code, message: message.into() }
     }
 
     /// The same error reported under another field name.
@@ -29,11 +25,7 @@ impl FieldError {
 }
 
 fn is_blank(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}'
-        )
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}')
 }
 
 /// Trims white space, Unicode's and the zero-width characters, at both ends.
@@ -41,31 +33,17 @@ pub fn normalise(raw: &str) -> &str {
     raw.trim_matches(is_blank)
 }
 
-fn bounded(
-    field: &str,
-    raw: &str,
-    max_chars: usize,
-    single_line: bool,
-) -> Result<String, FieldError> {
+fn bounded(field: &str, raw: &str, max_chars: usize, single_line: bool) -> Result<String, FieldError> {
     let text = normalise(raw);
     if text.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
     if text.chars().count() > max_chars {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max_chars} characters"),
-        ));
+        return Err(FieldError::new(field, "too_long", format!("must be at most {max_chars} characters")));
     }
-    let bad_control =
-        |c: char| c.is_control() && (single_line || (c != '\n' && c != '\t' && c != '\r'));
+    let bad_control = |c: char| c.is_control() && (single_line || (c != '\n' && c != '\t' && c != '\r'));
     if text.chars().any(bad_control) {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "must not contain control characters",
-        ));
+        return Err(FieldError::new(field, "invalid_characters", "must not contain control characters"));
     }
     Ok(text.to_string())
 }
@@ -140,11 +118,7 @@ impl Email {
             None => false,
         };
         if !valid {
-            return Err(FieldError::new(
-                "email",
-                "invalid_email",
-                "must be an email address",
-            ));
+            return Err(FieldError::new("email", "invalid_email", "must be an email address"));
         }
         Ok(Email(text))
     }
@@ -193,52 +167,24 @@ mod tests {
 
     #[test]
     fn subjects_are_trimmed_of_unicode_and_zero_width_space() {
-        assert_eq!(
-            Subject::parse("  website\u{200B}\u{00A0}")
-                .unwrap()
-                .as_str(),
-            "website"
-        );
-        assert_eq!(
-            Subject::parse("\u{FEFF}\u{3000}").unwrap_err().code,
-            "required"
-        );
+        assert_eq!(Subject::parse("  website\u{200B}\u{00A0}").unwrap().as_str(), "website");
+        assert_eq!(Subject::parse("\u{FEFF}\u{3000}").unwrap_err().code, "required");
         assert_eq!(Subject::parse("").unwrap_err().code, "required");
     }
 
     #[test]
     fn control_characters_are_refused_in_subjects_but_newlines_allowed_in_bodies() {
-        assert_eq!(
-            Subject::parse("web\nsite").unwrap_err().code,
-            "invalid_characters"
-        );
-        assert_eq!(
-            Subject::parse("web\u{7}site").unwrap_err().code,
-            "invalid_characters"
-        );
-        assert_eq!(
-            Body::parse("body", "line one\n\tline two")
-                .unwrap()
-                .as_str(),
-            "line one\n\tline two"
-        );
-        assert_eq!(
-            Body::parse("body", "bell\u{7}").unwrap_err().code,
-            "invalid_characters"
-        );
+        assert_eq!(Subject::parse("web\nsite").unwrap_err().code, "invalid_characters");
+        assert_eq!(Subject::parse("web\u{7}site").unwrap_err().code, "invalid_characters");
+        assert_eq!(Body::parse("body", "line one\n\tline two").unwrap().as_str(), "line one\n\tline two");
+        assert_eq!(Body::parse("body", "bell\u{7}").unwrap_err().code, "invalid_characters");
     }
 
     #[test]
     fn lengths_are_bounded_in_characters() {
         assert!(Subject::parse(&"é".repeat(100)).is_ok());
-        assert_eq!(
-            Subject::parse(&"é".repeat(101)).unwrap_err().code,
-            "too_long"
-        );
-        assert_eq!(
-            Body::parse("body", &"x".repeat(20_001)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(Subject::parse(&"é".repeat(101)).unwrap_err().code, "too_long");
+        assert_eq!(Body::parse("body", &"x".repeat(20_001)).unwrap_err().code, "too_long");
     }
 
     #[test]

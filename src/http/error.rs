@@ -49,16 +49,10 @@ impl Problem {
             401 => ("unauthorized", "sign in first"),
             403 => ("forbidden", "you may not do this"),
             404 => ("not_found", "there is nothing here"),
-            405 => (
-                "method_not_allowed",
-                "this path does not accept this method",
-            ),
+            405 => ("method_not_allowed", "this path does not accept this method"),
             408 => ("request_timeout", "the request took too long"),
             413 => ("body_too_large", "the request body is too large"),
-            415 => (
-                "unsupported_media_type",
-                "send the body as application/json",
-            ),
+            415 => ("unsupported_media_type", "send the body as application/json"),
             431 => ("headers_too_large", "the request headers are too large"),
             429 => ("rate_limited", "too many requests; try again later"),
             503 => ("unavailable", "the service is unavailable; try again later"),
@@ -74,9 +68,7 @@ impl Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         extra(&mut response);
         response.extensions_mut().insert(self);
         response
@@ -92,10 +84,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        ApiError {
-            problem: Box::new(Problem::new(status, code, detail)),
-            retry_after: None,
-        }
+        ApiError { problem: Box::new(Problem::new(status, code, detail)), retry_after: None }
     }
 
     pub fn unauthorized(detail: &str) -> Self {
@@ -107,11 +96,7 @@ impl ApiError {
     }
 
     pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such resource, or it is not visible to you",
-        )
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource, or it is not visible to you")
     }
 
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
@@ -124,11 +109,7 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             _ => "some fields are invalid".to_string(),
         };
-        let mut e = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            detail,
-        );
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
         e.problem.errors = errors;
         e
     }
@@ -146,11 +127,7 @@ impl ApiError {
     /// A failure of ours: logged in full, answered with nothing internal.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "something went wrong on our side",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
     }
 
     pub fn status(&self) -> StatusCode {
@@ -188,10 +165,7 @@ impl From<JsonRejection> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
                 // serde's message names the field and the expected type.
-                e.body_text().replace(
-                    "Failed to deserialize the JSON body into the target type: ",
-                    "",
-                ),
+                e.body_text().replace("Failed to deserialize the JSON body into the target type: ", ""),
             ),
             JsonRejection::JsonSyntaxError(_) => {
                 ApiError::bad_request("malformed_json", "the request body is not valid JSON")
@@ -201,11 +175,9 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "send the body with Content-Type: application/json",
             ),
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "the request body is too large",
-            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large")
+            }
             _ => ApiError::bad_request("bad_body", "the request body could not be read"),
         }
     }
@@ -213,10 +185,7 @@ impl From<JsonRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(_: PathRejection) -> Self {
-        ApiError::bad_request(
-            "invalid_path",
-            "the id in the path must be a positive whole number",
-        )
+        ApiError::bad_request("invalid_path", "the id in the path must be a positive whole number")
     }
 }
 
@@ -232,12 +201,10 @@ impl IntoResponse for ApiError {
         let unauthorized = self.problem.status == 401;
         (*self.problem).into_response_with(|r| {
             if let Some(secs) = retry_after {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             if unauthorized {
-                r.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
         })
     }

@@ -52,10 +52,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         let Path(raw) = Path::<String>::from_request_parts(parts, state).await?;
         match raw.parse::<i64>() {
             Ok(id) if id > 0 => Ok(IdPath(id)),
-            _ => Err(ApiError::bad_request(
-                "invalid_path",
-                "the id in the path must be a positive whole number",
-            )),
+            _ => Err(ApiError::bad_request("invalid_path", "the id in the path must be a positive whole number")),
         }
     }
 }
@@ -74,10 +71,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
 
 impl QueryMap {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
+        self.0.get(key).map(String::as_str).filter(|v| !v.trim().is_empty())
     }
 
     /// An optional positive integer parameter.
@@ -86,11 +80,7 @@ impl QueryMap {
             None => Ok(None),
             Some(raw) => match raw.trim().parse::<i64>() {
                 Ok(v) if v > 0 => Ok(Some(v)),
-                _ => Err(FieldError::new(
-                    key,
-                    "invalid_id",
-                    "must be a positive whole number",
-                )),
+                _ => Err(FieldError::new(key, "invalid_id", "must be a positive whole number")),
             },
         }
     }
@@ -105,43 +95,25 @@ pub struct RequestMeta {
 impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let client_ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        // Through the extractor, so tests' MockConnectInfo is seen too.
+        let client_ip = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await.ok().map(|c| c.0.ip());
         let client_addr = client_ip.map(|ip| ip.to_string());
-        Ok(RequestMeta {
-            audit: AuditMeta {
-                request_id,
-                client_addr,
-            },
-            client_ip,
-        })
+        Ok(RequestMeta { audit: AuditMeta { request_id, client_addr }, client_ip })
     }
 }
 
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| {
-            ApiError::unauthorized("sign in first: send Authorization: Bearer <token>")
-        })?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("the Authorization header is not a bearer token"))?;
+        .ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer <token>"))?;
+    let value = value.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not a bearer token"))?;
     let (scheme, token) = value
         .split_once(' ')
         .ok_or_else(|| ApiError::unauthorized("the Authorization header is not a bearer token"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::unauthorized(
-            "the Authorization header is not a bearer token",
-        ));
+        return Err(ApiError::unauthorized("the Authorization header is not a bearer token"));
     }
     Ok(token.trim())
 }
@@ -149,22 +121,13 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 const INVALID_TOKEN: &str = "the token is invalid or expired; sign in again";
 
 /// Verifies the bearer token and returns the account id it names.
-fn verified_account(
-    parts: &Parts,
-    state: &AppState,
-    kind: TokenKind,
-) -> Result<(i64, i64), ApiError> {
+fn verified_account(parts: &Parts, state: &AppState, kind: TokenKind) -> Result<(i64, i64), ApiError> {
     let token = bearer(&parts.headers)?;
-    let claims = state
-        .keys
-        .verify(token)
-        .ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
+    let claims = state.keys.verify(token).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
     if claims.kind != kind {
         return Err(ApiError::unauthorized(INVALID_TOKEN));
     }
-    let id = claims
-        .account_id()
-        .ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
+    let id = claims.account_id().ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
     Ok((id, claims.ver))
 }
 
@@ -224,28 +187,14 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let TenantUser {
-            user,
-            mut memberships,
-        } = TenantUser::from_request_parts(parts, state).await?;
-        let not_a_member =
-            || ApiError::forbidden("not_a_member", "you are not a member of this company");
+        let TenantUser { user, mut memberships } = TenantUser::from_request_parts(parts, state).await?;
+        let not_a_member = || ApiError::forbidden("not_a_member", "you are not a member of this company");
         let company = match parts.headers.get("x-company-id") {
             Some(raw) => {
-                let id = raw
-                    .to_str()
-                    .ok()
-                    .and_then(|v| v.trim().parse::<i64>().ok())
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_company_id",
-                            "X-Company-Id must be a whole number",
-                        )
-                    })?;
-                let index = memberships
-                    .iter()
-                    .position(|m| m.id == id)
-                    .ok_or_else(not_a_member)?;
+                let id = raw.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).ok_or_else(|| {
+                    ApiError::bad_request("invalid_company_id", "X-Company-Id must be a whole number")
+                })?;
+                let index = memberships.iter().position(|m| m.id == id).ok_or_else(not_a_member)?;
                 memberships.swap_remove(index)
             }
             None => match memberships.len() {
@@ -271,11 +220,7 @@ pub struct PlatformAdmin {
 impl PlatformAdmin {
     /// The tickets this admin may see (see [`crate::access`]).
     pub fn scope(&self) -> Scope {
-        if self.admin.role.has_full_access() {
-            Scope::All
-        } else {
-            Scope::Support(self.admin.id)
-        }
+        if self.admin.role.has_full_access() { Scope::All } else { Scope::Support(self.admin.id) }
     }
 }
 
@@ -289,14 +234,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let (id, version) = verified_account(parts, &state, TokenKind::Admin)?;
-        let admin = state
-            .db
-            .read(move |conn| accounts::admin_by_id(conn, id))
-            .await?;
+        let admin = state.db.read(move |conn| accounts::admin_by_id(conn, id)).await?;
         match admin {
-            Some(admin) if admin.active && admin.token_version == version => {
-                Ok(PlatformAdmin { admin })
-            }
+            Some(admin) if admin.active && admin.token_version == version => Ok(PlatformAdmin { admin }),
             _ => Err(ApiError::unauthorized(INVALID_TOKEN)),
         }
     }
@@ -315,10 +255,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let admin = PlatformAdmin::from_request_parts(parts, state).await?;
         if !admin.admin.role.has_full_access() {
-            return Err(ApiError::forbidden(
-                "forbidden_role",
-                "only platform owners and admins may do this",
-            ));
+            return Err(ApiError::forbidden("forbidden_role", "only platform owners and admins may do this"));
         }
         Ok(FullAdmin(admin))
     }

@@ -38,11 +38,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn wrap(app: Router, timeout: Duration) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
-            let id = req
-                .headers()
-                .get(&REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             let route = req
                 .extensions()
                 .get::<axum::extract::MatchedPath>()
@@ -51,73 +47,42 @@ pub fn wrap(app: Router, timeout: Duration) -> Router {
             tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
         })
         .on_request(())
-        .on_response(
-            DefaultOnResponse::new()
-                .level(Level::INFO)
-                .latency_unit(tower_http::LatencyUnit::Micros),
-        );
+        .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Micros));
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::AUTHORIZATION,
-            header::COOKIE,
-        ]))
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(axum::middleware::from_fn(finish))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response_with(|_| {})
         }))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ));
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     app.layer(layers)
 }
 
 fn is_api(path: &str) -> bool {
-    path == "/api"
-        || path.starts_with("/api/")
-        || path.starts_with("/platform-admin")
-        || path == "/healthz"
+    path == "/api" || path.starts_with("/api/") || path.starts_with("/platform-admin") || path == "/healthz"
 }
 
 /// Makes every error answer a problem+json with the request id, and marks
 /// API answers `no-store` (they carry private data and have ETags for reuse).
 async fn finish(req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let api = is_api(req.uri().path());
     let mut response = next.run(req).await;
 
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(p) => Some(p),
         None if response.status().is_client_error() || response.status().is_server_error() => {
-            let is_problem = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+            let is_problem =
+                response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
             (!is_problem).then(|| Problem::for_status(response.status()))
         }
         None => None,
@@ -125,19 +90,12 @@ async fn finish(req: Request, next: Next) -> Response {
     if let Some(mut problem) = problem {
         problem.request_id = request_id;
         let (mut parts, _) = response.into_parts();
-        parts
-            .headers
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         parts.headers.remove(header::CONTENT_LENGTH);
-        response = Response::from_parts(
-            parts,
-            Body::from(serde_json::to_vec(&problem).unwrap_or_default()),
-        );
+        response = Response::from_parts(parts, Body::from(serde_json::to_vec(&problem).unwrap_or_default()));
     }
     if api {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response.into_response()
 }

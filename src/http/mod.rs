@@ -41,12 +41,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// `/healthz`: 200 with the version when the database answers, 503 when not.
@@ -54,16 +51,10 @@ pub async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<axum::Json<serde_json::Value>, error::ApiError> {
     match state.db.ping().await {
-        Ok(()) => Ok(axum::Json(
-            serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
-        )),
+        Ok(()) => Ok(axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))),
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");
-            Err(error::ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the database does not answer",
-            ))
+            Err(error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer"))
         }
     }
 }

@@ -39,10 +39,7 @@ fn file(path: &str) -> Option<Response> {
         header::CONTENT_TYPE,
         HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control(path)),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control(path)));
     Some(response)
 }
 
@@ -52,16 +49,10 @@ pub async fn serve(uri: Uri) -> Response {
     let last = path.rsplit('/').next().unwrap_or("");
     let looks_like_file = path.starts_with(HASHED_DIR) || last.contains('.');
     if looks_like_file {
-        return file(path).unwrap_or_else(|| {
-            Problem::for_status(StatusCode::NOT_FOUND).into_response_with(|_| {})
-        });
+        return file(path).unwrap_or_else(|| Problem::for_status(StatusCode::NOT_FOUND).into_response_with(|_| {}));
     }
     file("index.html").unwrap_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "ui_missing",
-            "the web UI was not built into this binary",
-        )
-        .into_response_with(|_| {})
+        Problem::new(StatusCode::NOT_FOUND, "ui_missing", "the web UI was not built into this binary")
+            .into_response_with(|_| {})
     })
 }

@@ -49,20 +49,13 @@ pub async fn list(
         None | Some("all") => {}
         Some("me") => filter.assigned = Assigned::To(admin.admin.id),
         Some("unassigned") => filter.assigned = Assigned::Unassigned,
-        Some(_) => errors.push(FieldError::new(
-            "assigned",
-            "invalid_assigned",
-            "must be one of me, unassigned, all",
-        )),
+        Some(_) => errors.push(FieldError::new("assigned", "invalid_assigned", "must be one of me, unassigned, all")),
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
     let scope = admin.scope();
-    let page = state
-        .db
-        .read(move |conn| tickets::list(conn, &scope, &filter, &page))
-        .await?;
+    let page = state.db.read(move |conn| tickets::list(conn, &scope, &filter, &page)).await?;
     with_etag(&headers, &page)
 }
 
@@ -74,10 +67,7 @@ pub async fn show(
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let scope = admin.scope();
-    let detail = state
-        .db
-        .read(move |conn| tickets::detail(conn, &scope, id))
-        .await?;
+    let detail = state.db.read(move |conn| tickets::detail(conn, &scope, id)).await?;
     with_etag(&headers, &detail)
 }
 
@@ -92,10 +82,8 @@ pub async fn reply(
     let body = parse_message(body)?;
     let scope = admin.scope();
     let sender = Sender::Agent(admin.admin.id);
-    let message = state
-        .db
-        .write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit))
-        .await?;
+    let message =
+        state.db.write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit)).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 
@@ -120,10 +108,7 @@ pub async fn set_status(
     };
     let scope = admin.scope();
     let actor = admin.admin.id;
-    let detail = state
-        .db
-        .write(move |conn| tickets::set_status(conn, &scope, actor, id, status, &meta.audit))
-        .await?;
+    let detail = state.db.write(move |conn| tickets::set_status(conn, &scope, actor, id, status, &meta.audit)).await?;
     Ok(Json(detail))
 }
 
@@ -153,9 +138,6 @@ pub async fn assign(
     };
     let scope = admin.scope();
     let actor = admin.admin.id;
-    let detail = state
-        .db
-        .write(move |conn| tickets::assign(conn, &scope, actor, id, assignee, &meta.audit))
-        .await?;
+    let detail = state.db.write(move |conn| tickets::assign(conn, &scope, actor, id, assignee, &meta.audit)).await?;
     Ok(Json(detail))
 }

@@ -21,10 +21,8 @@ pub async fn list(
     query: QueryMap,
 ) -> ApiResult<Json<Page<AuditRow>>> {
     let mut errors = Vec::new();
-    let mut filter = AuditFilter {
-        action: query.get("action").map(|a| a.trim().to_string()),
-        ..AuditFilter::default()
-    };
+    let mut filter =
+        AuditFilter { action: query.get("action").map(|a| a.trim().to_string()), ..AuditFilter::default() };
     match query.id("ticket_id") {
         Ok(id) => filter.ticket_id = id,
         Err(e) => errors.push(e),
@@ -36,22 +34,14 @@ pub async fn list(
     if let Some(raw) = query.get("actor") {
         match parse_actor(raw.trim()) {
             Some(actor) => filter.actor = Some(actor),
-            None => errors.push(FieldError::new(
-                "actor",
-                "invalid_actor",
-                "must be admin:ID, user:ID or cli",
-            )),
+            None => errors.push(FieldError::new("actor", "invalid_actor", "must be admin:ID, user:ID or cli")),
         }
     }
     for (key, slot) in [("since", &mut filter.since), ("until", &mut filter.until)] {
         if let Some(raw) = query.get(key) {
             match Timestamp::parse_rfc3339(raw) {
                 Some(t) => *slot = Some(t),
-                None => errors.push(FieldError::new(
-                    key,
-                    "invalid_time",
-                    "must be an RFC 3339 date-time",
-                )),
+                None => errors.push(FieldError::new(key, "invalid_time", "must be an RFC 3339 date-time")),
             }
         }
     }
@@ -62,10 +52,7 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    let page = state
-        .db
-        .read(move |conn| audit::list(conn, &filter, &page))
-        .await?;
+    let page = state.db.read(move |conn| audit::list(conn, &filter, &page)).await?;
     Ok(Json(page))
 }
 

@@ -49,9 +49,7 @@ pub struct UiSettings {
 
 impl UiSettings {
     fn of(state: &AppState) -> Self {
-        UiSettings {
-            poll_interval_secs: state.config.ui.poll_interval_secs,
-        }
+        UiSettings { poll_interval_secs: state.config.ui.poll_interval_secs }
     }
 }
 
@@ -60,29 +58,14 @@ const WRONG: &str = "the email or the password is wrong";
 /// Checks the rate limit and the password; answers the account id. Unknown
 /// email, disabled account and wrong password are the same 401, and take the
 /// same time (a dummy hash is verified when there is no account).
-async fn check_password(
-    state: &AppState,
-    kind: AccountKind,
-    meta: &RequestMeta,
-    body: LoginBody,
-) -> ApiResult<i64> {
+async fn check_password(state: &AppState, kind: AccountKind, meta: &RequestMeta, body: LoginBody) -> ApiResult<i64> {
     let email = body.email.trim().to_string();
-    if email.is_empty()
-        || email.len() > 254
-        || body.password.is_empty()
-        || body.password.len() > 1024
-    {
+    if email.is_empty() || email.len() > 254 || body.password.is_empty() || body.password.len() > 1024 {
         return Err(ApiError::unauthorized(WRONG));
     }
-    state
-        .limiter
-        .check(meta.client_ip, &email)
-        .map_err(ApiError::rate_limited)?;
+    state.limiter.check(meta.client_ip, &email).map_err(ApiError::rate_limited)?;
     let lookup = email.clone();
-    let found = state
-        .db
-        .read(move |conn| accounts::credentials(conn, kind, &lookup))
-        .await?;
+    let found = state.db.read(move |conn| accounts::credentials(conn, kind, &lookup)).await?;
     let hash = found.as_ref().map(|c| c.password_hash.clone());
     let ok = state.hasher.verify_async(body.password, hash).await;
     match found {
@@ -92,12 +75,7 @@ async fn check_password(
 }
 
 async fn record_login(state: &AppState, actor: Actor, meta: RequestMeta) -> ApiResult<()> {
-    state
-        .db
-        .write(move |conn| {
-            audit::append(conn, &audit::Entry::new("auth.login", actor), &meta.audit)
-        })
-        .await?;
+    state.db.write(move |conn| audit::append(conn, &audit::Entry::new("auth.login", actor), &meta.audit)).await?;
     Ok(())
 }
 
@@ -115,10 +93,7 @@ pub async fn user_login(
         })
         .await?;
     record_login(&state, Actor::User(id), meta).await?;
-    let (token, exp) = state
-        .keys
-        .issue(TokenKind::User, id, user.token_version)
-        .map_err(ApiError::internal)?;
+    let (token, exp) = state.keys.issue(TokenKind::User, id, user.token_version).map_err(ApiError::internal)?;
     Ok(Json(UserLogin {
         token,
         expires_at: Timestamp(exp as i64 * 1_000_000),
@@ -134,21 +109,10 @@ pub async fn admin_login(
     JsonBody(body): JsonBody<LoginBody>,
 ) -> ApiResult<Json<AdminLogin>> {
     let id = check_password(&state, AccountKind::Admin, &meta, body).await?;
-    let admin = state
-        .db
-        .read(move |conn| accounts::admin_by_id(conn, id)?.ok_or(crate::db::DbError::NotFound))
-        .await?;
+    let admin = state.db.read(move |conn| accounts::admin_by_id(conn, id)?.ok_or(crate::db::DbError::NotFound)).await?;
     record_login(&state, Actor::Admin(id), meta).await?;
-    let (token, exp) = state
-        .keys
-        .issue(TokenKind::Admin, id, admin.token_version)
-        .map_err(ApiError::internal)?;
-    Ok(Json(AdminLogin {
-        token,
-        expires_at: Timestamp(exp as i64 * 1_000_000),
-        admin,
-        ui: UiSettings::of(&state),
-    }))
+    let (token, exp) = state.keys.issue(TokenKind::Admin, id, admin.token_version).map_err(ApiError::internal)?;
+    Ok(Json(AdminLogin { token, expires_at: Timestamp(exp as i64 * 1_000_000), admin, ui: UiSettings::of(&state) }))
 }
 
 #[derive(Serialize)]
@@ -159,11 +123,7 @@ pub struct UserMe {
 }
 
 pub async fn user_me(State(state): State<AppState>, me: TenantUser) -> Json<UserMe> {
-    Json(UserMe {
-        user: me.user,
-        companies: me.memberships,
-        ui: UiSettings::of(&state),
-    })
+    Json(UserMe { user: me.user, companies: me.memberships, ui: UiSettings::of(&state) })
 }
 
 #[derive(Serialize)]
@@ -173,8 +133,5 @@ pub struct AdminMe {
 }
 
 pub async fn admin_me(State(state): State<AppState>, me: PlatformAdmin) -> Json<AdminMe> {
-    Json(AdminMe {
-        admin: me.admin,
-        ui: UiSettings::of(&state),
-    })
+    Json(AdminMe { admin: me.admin, ui: UiSettings::of(&state) })
 }

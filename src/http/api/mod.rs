@@ -28,48 +28,26 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/login", post(auth::user_login))
         .route("/api/me", get(auth::user_me))
         .route("/api/support/subjects", get(tenant_tickets::subjects))
-        .route(
-            "/api/support/tickets",
-            get(tenant_tickets::list).post(tenant_tickets::create),
-        )
+        .route("/api/support/tickets", get(tenant_tickets::list).post(tenant_tickets::create))
         .route("/api/support/tickets/{id}", get(tenant_tickets::show))
-        .route(
-            "/api/support/tickets/{id}/messages",
-            post(tenant_tickets::reply),
-        )
+        .route("/api/support/tickets/{id}/messages", post(tenant_tickets::reply))
         .route("/platform-admin/auth/login", post(auth::admin_login))
         .route("/platform-admin/me", get(auth::admin_me))
         .route("/platform-admin/subjects", get(team::subjects))
         .route("/platform-admin/tickets", get(admin_tickets::list))
         .route("/platform-admin/tickets/{id}", get(admin_tickets::show))
-        .route(
-            "/platform-admin/tickets/{id}/messages",
-            post(admin_tickets::reply),
-        )
-        .route(
-            "/platform-admin/tickets/{id}/status",
-            patch(admin_tickets::set_status),
-        )
-        .route(
-            "/platform-admin/tickets/{id}/assign",
-            patch(admin_tickets::assign),
-        )
+        .route("/platform-admin/tickets/{id}/messages", post(admin_tickets::reply))
+        .route("/platform-admin/tickets/{id}/status", patch(admin_tickets::set_status))
+        .route("/platform-admin/tickets/{id}/assign", patch(admin_tickets::assign))
         .route("/platform-admin/team", get(team::list))
-        .route(
-            "/platform-admin/team/coverage/{id}",
-            get(team::coverage).put(team::replace_coverage),
-        )
+        .route("/platform-admin/team/coverage/{id}", get(team::coverage).put(team::replace_coverage))
         .route("/platform-admin/companies", get(team::companies))
         .route("/platform-admin/audit-log", get(audit::list))
 }
 
 /// The JSON 404 for unknown paths under `/api` and `/platform-admin`.
 pub async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "there is no such API path",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is no such API path")
 }
 
 /// The filters both ticket lists share: `status`, `q`, `updated_since`,
@@ -84,11 +62,7 @@ fn common_filters(query: &QueryMap, errors: &mut Vec<FieldError>) -> (TicketFilt
     }
     if let Some(raw) = query.get("q") {
         if raw.chars().count() > 200 {
-            errors.push(FieldError::new(
-                "q",
-                "too_long",
-                "must be at most 200 characters",
-            ));
+            errors.push(FieldError::new("q", "too_long", "must be at most 200 characters"));
         } else {
             filter.search = fts_query(raw);
         }
@@ -96,11 +70,7 @@ fn common_filters(query: &QueryMap, errors: &mut Vec<FieldError>) -> (TicketFilt
     if let Some(raw) = query.get("updated_since") {
         match Timestamp::parse_rfc3339(raw) {
             Some(t) => filter.updated_since = Some(t),
-            None => errors.push(FieldError::new(
-                "updated_since",
-                "invalid_time",
-                "must be an RFC 3339 date-time",
-            )),
+            None => errors.push(FieldError::new("updated_since", "invalid_time", "must be an RFC 3339 date-time")),
         }
     }
     let page = PageRequest::parse(query.get("limit"), query.get("cursor")).unwrap_or_else(|e| {
@@ -119,31 +89,18 @@ fn with_etag(request_headers: &HeaderMap, value: &impl Serialize) -> Result<Resp
 }
 
 /// Answers 304 when the client holds `tag`, else the body `make` builds.
-fn etag_response(
-    request_headers: &HeaderMap,
-    tag: String,
-    make: impl FnOnce() -> Vec<u8>,
-) -> Response {
+fn etag_response(request_headers: &HeaderMap, tag: String, make: impl FnOnce() -> Vec<u8>) -> Response {
     let matches = request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*")
-        });
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*"));
     let tag_value = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""));
     if matches {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag_value)]).into_response();
     }
     (
         StatusCode::OK,
-        [
-            (header::ETAG, tag_value),
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-        ],
+        [(header::ETAG, tag_value), (header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
         make(),
     )
         .into_response()
@@ -151,7 +108,5 @@ fn etag_response(
 
 /// FNV-1a, 64 bits: a fast, stable fingerprint for ETags (not for security).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -24,21 +24,13 @@ pub struct Items<T> {
 }
 
 /// `GET /platform-admin/subjects`: the catalogue.
-pub async fn subjects(
-    State(state): State<AppState>,
-    _admin: PlatformAdmin,
-) -> Json<Items<SubjectEntry>> {
-    Json(Items {
-        items: state.config.subjects.clone(),
-    })
+pub async fn subjects(State(state): State<AppState>, _admin: PlatformAdmin) -> Json<Items<SubjectEntry>> {
+    Json(Items { items: state.config.subjects.clone() })
 }
 
 /// `GET /platform-admin/team`: every member with their role; coverage is
 /// shown to owners and admins, and to a support agent for themselves only.
-pub async fn list(
-    State(state): State<AppState>,
-    admin: PlatformAdmin,
-) -> ApiResult<Json<Items<TeamMember>>> {
+pub async fn list(State(state): State<AppState>, admin: PlatformAdmin) -> ApiResult<Json<Items<TeamMember>>> {
     let mut team = state.db.read(coverage::team).await?;
     if !admin.admin.role.has_full_access() {
         for member in &mut team {
@@ -51,10 +43,7 @@ pub async fn list(
 }
 
 /// `GET /platform-admin/companies`: the tenant companies (for filters).
-pub async fn companies(
-    State(state): State<AppState>,
-    _admin: PlatformAdmin,
-) -> ApiResult<Json<Items<Company>>> {
+pub async fn companies(State(state): State<AppState>, _admin: PlatformAdmin) -> ApiResult<Json<Items<Company>>> {
     let items = state.db.read(accounts::list_companies).await?;
     Ok(Json(Items { items }))
 }
@@ -73,16 +62,10 @@ pub async fn coverage(
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Coverage>> {
     if !admin.admin.role.has_full_access() && admin.admin.id != id {
-        return Err(ApiError::forbidden(
-            "forbidden_role",
-            "support agents may read only their own coverage",
-        ));
+        return Err(ApiError::forbidden("forbidden_role", "support agents may read only their own coverage"));
     }
     let subjects = state.db.read(move |conn| coverage::get(conn, id)).await?;
-    Ok(Json(Coverage {
-        admin_id: id,
-        subjects,
-    }))
+    Ok(Json(Coverage { admin_id: id, subjects }))
 }
 
 #[derive(Deserialize)]
@@ -101,12 +84,7 @@ pub async fn replace_coverage(
     JsonBody(body): JsonBody<CoverageBody>,
 ) -> ApiResult<Json<Coverage>> {
     let Some(raw) = body.subjects else {
-        return Err(FieldError::new(
-            "subjects",
-            "required",
-            "is required (an empty list clears coverage)",
-        )
-        .into());
+        return Err(FieldError::new("subjects", "required", "is required (an empty list clears coverage)").into());
     };
     if raw.len() > 100 {
         return Err(FieldError::new("subjects", "too_many", "at most 100 subjects").into());
@@ -127,12 +105,6 @@ pub async fn replace_coverage(
         return Err(ApiError::invalid(errors));
     }
     let actor = admin.admin.id;
-    let subjects = state
-        .db
-        .write(move |conn| coverage::replace(conn, actor, id, &subjects, &meta.audit))
-        .await?;
-    Ok(Json(Coverage {
-        admin_id: id,
-        subjects,
-    }))
+    let subjects = state.db.write(move |conn| coverage::replace(conn, actor, id, &subjects, &meta.audit)).await?;
+    Ok(Json(Coverage { admin_id: id, subjects }))
 }

@@ -28,9 +28,7 @@ pub struct Subjects {
 
 /// The subject catalogue, so the UI offers a choice.
 pub async fn subjects(State(state): State<AppState>, _user: TenantUser) -> Json<Subjects> {
-    Json(Subjects {
-        items: state.config.subjects.clone(),
-    })
+    Json(Subjects { items: state.config.subjects.clone() })
 }
 
 /// `GET /api/support/tickets`: filters `status`, `q`, `updated_since`; keyset pages.
@@ -46,10 +44,7 @@ pub async fn list(
         return Err(ApiError::invalid(errors));
     }
     let scope = tenant.scope();
-    let page = state
-        .db
-        .read(move |conn| tickets::list(conn, &scope, &filter, &page))
-        .await?;
+    let page = state.db.read(move |conn| tickets::list(conn, &scope, &filter, &page)).await?;
     with_etag(&headers, &page)
 }
 
@@ -86,11 +81,7 @@ fn parse_new_ticket(state: &AppState, body: CreateTicket) -> Result<NewTicket, V
             }
         },
     };
-    let description = match body
-        .description
-        .as_deref()
-        .map(|d| Body::parse("description", d))
-    {
+    let description = match body.description.as_deref().map(|d| Body::parse("description", d)) {
         Some(Ok(d)) => Some(d),
         Some(Err(e)) => {
             errors.push(e);
@@ -107,11 +98,7 @@ fn parse_new_ticket(state: &AppState, body: CreateTicket) -> Result<NewTicket, V
         errors.push(e);
     }
     match (subject, description) {
-        (Some(subject), Some(description)) if errors.is_empty() => Ok(NewTicket {
-            subject,
-            sub_subject,
-            description,
-        }),
+        (Some(subject), Some(description)) if errors.is_empty() => Ok(NewTicket { subject, sub_subject, description }),
         _ => Err(errors),
     }
 }
@@ -126,10 +113,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
     let input = parse_new_ticket(&state, body)?;
     let (company, user) = (tenant.company.id, tenant.user.id);
-    let detail = state
-        .db
-        .write(move |conn| tickets::create(conn, company, user, &input, &meta.audit))
-        .await?;
+    let detail = state.db.write(move |conn| tickets::create(conn, company, user, &input, &meta.audit)).await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
@@ -141,10 +125,7 @@ pub async fn show(
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let scope = tenant.scope();
-    let detail = state
-        .db
-        .read(move |conn| tickets::detail(conn, &scope, id))
-        .await?;
+    let detail = state.db.read(move |conn| tickets::detail(conn, &scope, id)).await?;
     with_etag(&headers, &detail)
 }
 
@@ -173,9 +154,7 @@ pub async fn reply(
     let body = parse_message(body)?;
     let scope = tenant.scope();
     let sender = Sender::Tenant(tenant.user.id);
-    let message = state
-        .db
-        .write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit))
-        .await?;
+    let message =
+        state.db.write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit)).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }

@@ -1,0 +1,10 @@
+//! The API test suite: one binary, one module per feature, all driving the
+//! real router over a real SQLite file.
+
+mod access_matrix;
+mod auth;
+mod cli;
+mod errors;
+mod query_plans;
+mod support;
+mod tickets;
