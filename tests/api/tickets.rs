@@ -172,10 +172,7 @@ async fn each_mutation_writes_exactly_one_audit_row_with_before_and_after() {
                 ))
             },
         )
-        .map(|row| {
-            assert_eq!(row.0, action);
-            row
-        })
+        .inspect(|row| assert_eq!(row.0, action))
         .unwrap()
     };
 

@@ -1,0 +1,241 @@
+// Browser tests: Debian's Chromium driven by playwright-core against the real
+// release binary on a temp database seeded with the demo. Elements are found
+// by accessible name (label, role), never by CSS class.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium } from 'playwright-core'
+import AxeBuilder from '@axe-core/playwright'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const BIN = process.env.TICKETING_BIN ?? join(ROOT, 'target', 'release', 'ticketing')
+const PORT = Number(process.env.E2E_PORT ?? 5173 + Math.floor(Math.random() * 500))
+const BASE = `http://127.0.0.1:${PORT}`
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(ROOT, 'target', 'screenshots')
+const PASSWORD = 'demo-password'
+const DESKTOP = { width: 1280, height: 800 }
+const PHONE = { width: 390, height: 844 }
+
+let dir
+let server
+let browser
+
+const env = () => ({
+  ...process.env,
+  TICKETING_DB: join(dir, 'e2e.db'),
+  TICKETING_UI_POLL_INTERVAL_SECS: '1',
+  TICKETING_AUTH_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000',
+  TICKETING_AUTH_RATE_LIMIT_PER_EMAIL_PER_MINUTE: '1000',
+  TICKETING_LOG: 'warn',
+})
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ticketing-e2e-'))
+  mkdirSync(SHOTS, { recursive: true })
+  execFileSync(BIN, ['demo'], { env: env(), stdio: 'ignore' })
+  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`], { env: env(), stdio: ['ignore', 'ignore', 'inherit'] })
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${BASE}/healthz`)).ok) break
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  })
+})
+
+after(async () => {
+  await browser?.close()
+  server?.kill('SIGTERM')
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+async function signIn(kind, email, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport })
+  const page = await context.newPage()
+  await page.goto(`${BASE}${kind === 'admin' ? '/admin/login' : '/login'}`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL((url) => url.pathname.startsWith(kind === 'admin' ? '/admin/tickets' : '/manager/tickets'))
+  return page
+}
+
+async function seriousViolations(page) {
+  const results = await new AxeBuilder({ page }).analyze()
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)
+}
+
+async function noSidewaysScroll(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+}
+
+const DESCRIPTION = 'The checkout button flickers on Safari when the basket is empty.'
+
+test('a manager signs in, opens a ticket through the form, and sees it listed', async () => {
+  const page = await signIn('user', 'manager@acme.example')
+  await page.getByRole('button', { name: 'New ticket' }).click()
+  await page.getByLabel('Subject').selectOption({ label: 'Website' })
+  await page.getByLabel('Topic (optional)').selectOption('forms')
+  await page.getByLabel('Description').fill(DESCRIPTION)
+  await page.getByRole('button', { name: 'Open ticket' }).click()
+  await page.waitForURL(/\/manager\/tickets\/\d+/)
+  const list = page.getByRole('list', { name: 'Tickets' })
+  await list.getByRole('link', { name: /Website · forms/ }).first().waitFor()
+  await page.getByText(DESCRIPTION).waitFor()
+  await page.context().close()
+})
+
+test('an agent filters, opens, replies, changes the status and assigns, and the manager sees it arrive by polling', async () => {
+  const manager = await signIn('user', 'manager@acme.example')
+  await manager.getByRole('list', { name: 'Tickets' }).getByRole('link', { name: /Website · forms/ }).first().click()
+  await manager.getByText(DESCRIPTION).waitFor()
+  const managerUrl = manager.url()
+
+  const agent = await signIn('admin', 'support@example.com')
+  await agent.getByLabel('Status').selectOption({ label: 'New' })
+  await agent.waitForURL(/status=new/)
+  await agent.getByLabel('Subject').selectOption({ label: 'Website' })
+  await agent.waitForURL(/subject=website/)
+  await agent.getByLabel('Search').fill('flickers')
+  await agent.getByRole('button', { name: 'Search' }).click()
+  await agent.waitForURL(/q=flickers/)
+  const rows = agent.getByRole('table').getByRole('link', { name: /Website · forms/ })
+  await rows.first().waitFor()
+  assert.equal(await rows.count(), 1)
+  await rows.first().click()
+  await agent.waitForURL(/\/admin\/tickets\/\d+$/)
+  await agent.getByText(DESCRIPTION).waitFor()
+
+  const thread = agent.getByRole('list', { name: 'Conversation' })
+  await agent.getByLabel('Reply to the customer').fill('Thanks! We can reproduce it and are on it.')
+  await agent.getByRole('button', { name: 'Send reply' }).click()
+  await thread.getByText('We can reproduce it and are on it.').waitFor()
+  await agent.getByLabel('Status', { exact: true }).selectOption({ label: 'In progress' })
+  await agent.getByRole('button', { name: 'Update status' }).click()
+  await thread.getByText('Status changed from new to in_progress').waitFor()
+  await agent.getByLabel('Assignee').selectOption({ label: 'Sam Support (Support)' })
+  await agent.getByRole('button', { name: 'Assign' }).click()
+  await thread.getByText('Assigned to Sam Support').waitFor()
+
+  // The manager's page was never reloaded: polling brings the changes.
+  assert.equal(manager.url(), managerUrl)
+  const managerThread = manager.getByRole('list', { name: 'Conversation' })
+  await managerThread.getByText('We can reproduce it and are on it.').waitFor({ timeout: 10_000 })
+  await managerThread.getByText('Status changed from new to in_progress').waitFor({ timeout: 10_000 })
+  const detail = manager.getByRole('region', { name: /Website · forms/ })
+  await detail.getByText('In progress', { exact: true }).first().waitFor({ timeout: 10_000 })
+  await agent.context().close()
+  await manager.context().close()
+})
+
+test('an owner edits a support agent’s coverage, and that agent’s list changes', async () => {
+  const billing = await signIn('admin', 'billing@example.com')
+  const table = billing.getByRole('table')
+  await table.waitFor()
+  assert.equal(await table.getByRole('link', { name: /^Website/ }).count(), 0, 'billing sees no website tickets yet')
+
+  const owner = await signIn('admin', 'owner@example.com')
+  await owner.getByRole('link', { name: 'Team' }).click()
+  await owner.waitForURL(/\/admin\/team/)
+  const group = owner.getByRole('group', { name: 'Subjects Bea Billing covers' })
+  await group.getByLabel('Website').check()
+  await owner.getByRole('button', { name: 'Save coverage for Bea Billing' }).click()
+  await owner.getByText('Saved.').waitFor()
+
+  await table.getByRole('link', { name: /^Website/ }).first().waitFor({ timeout: 10_000 })
+  await billing.context().close()
+  await owner.context().close()
+})
+
+test('a manager who types an /admin URL gets nothing of the admin data', async () => {
+  const page = await signIn('user', 'manager@acme.example')
+  const adminAnswers = []
+  page.on('response', (r) => {
+    if (r.url().includes('/platform-admin/') && r.status() === 200) adminAnswers.push(r.url())
+  })
+  for (const path of ['/admin/tickets', '/admin/tickets/1', '/admin/team']) {
+    await page.goto(`${BASE}${path}`)
+    await page.waitForURL((url) => url.pathname === '/admin/login')
+    await page.getByRole('heading', { name: 'Support team sign in' }).waitFor()
+    assert.equal(await page.getByRole('table').count(), 0)
+  }
+  // The API refuses the manager's token outright.
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('ticketing.session.user')).token)
+  const answer = await page.evaluate(async (t) => (await fetch('/platform-admin/tickets', { headers: { Authorization: `Bearer ${t}` } })).status, token)
+  assert.equal(answer, 401)
+  assert.deepEqual(adminAnswers, [])
+  await page.context().close()
+})
+
+test('a wrong password says so without naming the field, and a 401 returns to sign-in and back', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP })
+  const page = await context.newPage()
+  await page.goto(`${BASE}/manager/tickets/2`)
+  await page.waitForURL((url) => url.pathname === '/login')
+  await page.getByLabel('Email').fill('manager@acme.example')
+  await page.getByLabel('Password').fill('not the password')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  const alert = page.getByRole('alert')
+  await alert.waitFor()
+  assert.equal((await alert.textContent()).trim(), 'Wrong email or password.')
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL((url) => url.pathname === '/manager/tickets/2')
+
+  // The server stops accepting the token (as after a password change): the
+  // next request's 401 sends the person to sign in, and then back here.
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('ticketing.session.user'))
+    s.token = 'expired.or.revoked'
+    localStorage.setItem('ticketing.session.user', JSON.stringify(s))
+  })
+  await page.reload()
+  await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('redirect') === '/manager/tickets/2')
+  await page.getByLabel('Email').fill('manager@acme.example')
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL((url) => url.pathname === '/manager/tickets/2')
+  await context.close()
+})
+
+const PAGES = [
+  { name: 'login', kind: null, path: '/login' },
+  { name: 'admin-login', kind: null, path: '/admin/login' },
+  { name: 'manager-tickets', kind: 'user', email: 'manager@acme.example', path: '/manager/tickets' },
+  { name: 'manager-ticket', kind: 'user', email: 'manager@acme.example', path: '/manager/tickets/2' },
+  { name: 'admin-tickets', kind: 'admin', email: 'owner@example.com', path: '/admin/tickets' },
+  { name: 'admin-ticket', kind: 'admin', email: 'owner@example.com', path: '/admin/tickets/2' },
+  { name: 'admin-team', kind: 'admin', email: 'owner@example.com', path: '/admin/team' },
+]
+
+test('every page passes axe, fits a 390 px phone, and is photographed', async () => {
+  const problems = []
+  for (const { name, kind, email, path } of PAGES) {
+    for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+      let page
+      if (kind) {
+        page = await signIn(kind, email, viewport)
+      } else {
+        page = await (await browser.newContext({ viewport })).newPage()
+      }
+      await page.goto(`${BASE}${path}`)
+      await page.getByRole('heading', { level: 1 }).waitFor()
+      await page.waitForLoadState('networkidle')
+      if (label === 'desktop') problems.push(...(await seriousViolations(page)).map((v) => `${name}: ${v}`))
+      if (label === 'phone' && !(await noSidewaysScroll(page))) problems.push(`${name}: scrolls sideways at 390 px`)
+      await page.screenshot({ path: join(SHOTS, `${name}-${label}.png`), fullPage: true })
+      await page.context().close()
+    }
+  }
+  assert.deepEqual(problems, [])
+})

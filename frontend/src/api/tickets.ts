@@ -1,0 +1,67 @@
+// Tickets, for managers (/api/support) and agents (/platform-admin).
+import { call, fetchJson, query, type Answer } from './client'
+import type { Message, Page, Status, SubjectEntry, Ticket, TicketDetail } from './types'
+
+export interface ManagerFilters {
+  status?: Status | ''
+  q?: string
+  cursor?: string | null
+}
+
+export function listManagerTickets(filters: ManagerFilters, etag: string | null = null): Promise<Answer<Page<Ticket>>> {
+  const qs = query({ status: filters.status, q: filters.q, cursor: filters.cursor })
+  return call('user', `/api/support/tickets${qs}`, { company: true, etag })
+}
+
+export function getManagerTicket(id: number, etag: string | null = null): Promise<Answer<TicketDetail>> {
+  return call('user', `/api/support/tickets/${id}`, { company: true, etag })
+}
+
+export function createTicket(input: { subject: string; sub_subject: string | null; description: string }): Promise<TicketDetail> {
+  return fetchJson('user', '/api/support/tickets', { method: 'POST', body: input, company: true })
+}
+
+export function replyAsManager(id: number, body: string): Promise<Message> {
+  return fetchJson('user', `/api/support/tickets/${id}/messages`, { method: 'POST', body: { body }, company: true })
+}
+
+export async function managerSubjects(): Promise<SubjectEntry[]> {
+  return (await fetchJson<{ items: SubjectEntry[] }>('user', '/api/support/subjects')).items
+}
+
+export interface AdminFilters {
+  status?: Status | ''
+  subject?: string
+  company_id?: number | string | null
+  assigned?: 'me' | 'unassigned' | 'all' | ''
+  q?: string
+  cursor?: string | null
+}
+
+export function listAdminTickets(filters: AdminFilters, etag: string | null = null): Promise<Answer<Page<Ticket>>> {
+  const qs = query({
+    status: filters.status,
+    subject: filters.subject,
+    company_id: filters.company_id,
+    assigned: filters.assigned === 'all' ? '' : filters.assigned,
+    q: filters.q,
+    cursor: filters.cursor,
+  })
+  return call('admin', `/platform-admin/tickets${qs}`, { etag })
+}
+
+export function getAdminTicket(id: number, etag: string | null = null): Promise<Answer<TicketDetail>> {
+  return call('admin', `/platform-admin/tickets/${id}`, { etag })
+}
+
+export function replyAsAgent(id: number, body: string): Promise<Message> {
+  return fetchJson('admin', `/platform-admin/tickets/${id}/messages`, { method: 'POST', body: { body } })
+}
+
+export function setStatus(id: number, status: Status): Promise<TicketDetail> {
+  return fetchJson('admin', `/platform-admin/tickets/${id}/status`, { method: 'PATCH', body: { status } })
+}
+
+export function assign(id: number, adminId: number | null): Promise<TicketDetail> {
+  return fetchJson('admin', `/platform-admin/tickets/${id}/assign`, { method: 'PATCH', body: { admin_id: adminId } })
+}

@@ -1,0 +1,17 @@
+import { createApp } from 'vue'
+import App from './App.vue'
+import { router } from './router'
+import { setUnauthorizedHandler } from './api/client'
+import { signOut } from './session'
+import './style.css'
+
+// A 401 means the token is gone: sign out of that kind and go to its login
+// page, coming back here afterwards.
+setUnauthorizedHandler((kind) => {
+  signOut(kind)
+  const current = router.currentRoute.value
+  const login = kind === 'admin' ? 'admin-login' : 'login'
+  if (current.name !== login) void router.push({ name: login, query: { redirect: current.fullPath } })
+})
+
+createApp(App).use(router).mount('#app')

@@ -1,0 +1,41 @@
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+import { isFullAdmin, session } from './session'
+
+// Views load lazily so the first page stays small.
+const LoginView = () => import('./views/LoginView.vue')
+const ManagerTicketsView = () => import('./views/ManagerTicketsView.vue')
+const AdminTicketsView = () => import('./views/AdminTicketsView.vue')
+const AdminTicketView = () => import('./views/AdminTicketView.vue')
+const AdminTeamView = () => import('./views/AdminTeamView.vue')
+const NotFoundView = () => import('./views/NotFoundView.vue')
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', redirect: () => (session.admin && !session.user ? '/admin/tickets' : '/manager/tickets') },
+    { path: '/login', name: 'login', component: LoginView, props: { kind: 'user' }, meta: { title: 'Sign in' } },
+    { path: '/admin/login', name: 'admin-login', component: LoginView, props: { kind: 'admin' }, meta: { title: 'Agent sign in' } },
+    { path: '/manager/tickets', name: 'manager-tickets', component: ManagerTicketsView, meta: { kind: 'user', title: 'Tickets' } },
+    { path: '/manager/tickets/:id(\\d+)', name: 'manager-ticket', component: ManagerTicketsView, meta: { kind: 'user', title: 'Ticket' } },
+    { path: '/admin', redirect: '/admin/tickets' },
+    { path: '/admin/tickets', name: 'admin-tickets', component: AdminTicketsView, meta: { kind: 'admin', title: 'All tickets' } },
+    { path: '/admin/tickets/:id(\\d+)', name: 'admin-ticket', component: AdminTicketView, meta: { kind: 'admin', title: 'Ticket' } },
+    { path: '/admin/team', name: 'admin-team', component: AdminTeamView, meta: { kind: 'admin', full: true, title: 'Team' } },
+    { path: '/:rest(.*)*', name: 'not-found', component: NotFoundView, meta: { title: 'Not found' } },
+  ],
+})
+
+/** Where a route sends someone who is not signed in for it (or null). */
+export function guard(to: RouteLocationNormalized): { name: string; query?: Record<string, string> } | null {
+  const kind = to.meta.kind as 'user' | 'admin' | undefined
+  if (kind === 'user' && !session.user) return { name: 'login', query: { redirect: to.fullPath } }
+  if (kind === 'admin' && !session.admin) return { name: 'admin-login', query: { redirect: to.fullPath } }
+  if (to.meta.full && !isFullAdmin()) return { name: 'admin-tickets' }
+  return null
+}
+
+router.beforeEach((to) => guard(to) ?? true)
+
+router.afterEach((to) => {
+  document.title = `${(to.meta.title as string) ?? 'Ticketing'} · Ticketing`
+})

@@ -1,0 +1,23 @@
+// The login page's decisions, kept apart from the template for testing.
+import { ApiError } from '../api/client'
+
+/** What to tell the person after a failed sign-in. */
+export function loginErrorMessage(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 401) return 'Wrong email or password.'
+    if (error.status === 429) {
+      const secs = error.retryAfter ?? 60
+      return `Too many attempts. Try again in ${secs} second${secs === 1 ? '' : 's'}.`
+    }
+    return error.detail
+  }
+  return 'Something went wrong. Try again.'
+}
+
+/** Where to go after signing in: back where the person was, if it is theirs. */
+export function afterLogin(kind: 'user' | 'admin', redirect: unknown): string {
+  const home = kind === 'admin' ? '/admin/tickets' : '/manager/tickets'
+  if (typeof redirect !== 'string' || !redirect.startsWith('/') || redirect.startsWith('//')) return home
+  const mine = kind === 'admin' ? redirect.startsWith('/admin/') : redirect.startsWith('/manager/')
+  return mine && !redirect.startsWith('/admin/login') ? redirect : home
+}
