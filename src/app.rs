@@ -7,7 +7,7 @@ use crate::{
     config::Config,
     db::Db,
     domain::{FieldError, Subject},
-    http::limit::LoginLimiter,
+    http::{limit::LoginLimiter, metrics::Metrics},
 };
 
 #[derive(Clone)]
@@ -17,6 +17,7 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub hasher: Hasher,
     pub limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -31,7 +32,14 @@ impl AppState {
         let keys = TokenKeys::new(&secret, config.auth.token_ttl_minutes);
         let hasher = Hasher::new(&config.auth.password)?;
         let limiter = LoginLimiter::new(&config.auth.rate_limit);
-        Ok(AppState { db, config: Arc::new(config), keys: Arc::new(keys), hasher, limiter: Arc::new(limiter) })
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            keys: Arc::new(keys),
+            hasher,
+            limiter: Arc::new(limiter),
+            metrics: Arc::new(Metrics::default()),
+        })
     }
 
     /// Checks a subject (and sub-subject) against the catalogue. With an

@@ -35,7 +35,15 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub ui: UiConfig,
+    pub metrics: MetricsConfig,
     pub subjects: Vec<SubjectEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub enabled: bool,
+    pub token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +177,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             auth: AuthConfig::default(),
             ui: UiConfig::default(),
+            metrics: MetricsConfig::default(),
             subjects: vec![
                 entry("website", "Website", &["contact", "content", "layout", "performance", "forms"]),
                 entry("billing", "Billing", &["invoice", "payment", "refund", "plan"]),
@@ -323,6 +332,9 @@ impl Config {
         if self.auth.rate_limit.per_email_per_minute == 0 {
             return bad("auth.rate_limit.per_email_per_minute", "must be at least 1");
         }
+        if !self.metrics.token.is_empty() && self.metrics.token.len() < 16 {
+            return bad("metrics.token", "must be at least 16 characters long");
+        }
         if self.ui.poll_interval_secs == 0 || self.ui.poll_interval_secs > 3600 {
             return bad("ui.poll_interval_secs", "must be between 1 and 3600");
         }
@@ -349,7 +361,17 @@ impl Config {
         if !copy.auth.secret.is_empty() {
             copy.auth.secret = "(redacted)".into();
         }
+        if !copy.metrics.token.is_empty() {
+            copy.metrics.token = "(redacted)".into();
+        }
         toml::to_string(&copy).unwrap_or_default()
+    }
+
+    /// The lock file a running server holds, beside the database.
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = self.database.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(".lock");
+        self.database.path.with_file_name(name)
     }
 
     /// Where the generated signing secret is kept: beside the database.
@@ -451,6 +473,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("TICKETING_AUTH_TOKEN_TTL_MINUTES"), "{err}");
+    }
+
+    #[test]
+    fn config_show_redacts_secrets() {
+        let mut cfg = Config::default();
+        cfg.auth.secret = "a-very-secret-signing-key-0123456789".into();
+        cfg.metrics.token = "scrape-token-0123456789".into();
+        let shown = cfg.redacted_toml();
+        assert!(!shown.contains("a-very-secret") && !shown.contains("scrape-token"), "{shown}");
+        assert!(shown.contains("(redacted)"));
     }
 
     #[test]

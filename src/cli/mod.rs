@@ -4,6 +4,7 @@
 mod accounts;
 mod backup;
 pub mod demo;
+mod ops;
 mod serve;
 mod token;
 
@@ -74,6 +75,28 @@ pub enum Command {
         /// Where to write the copy; must not exist yet.
         file: PathBuf,
     },
+    /// Replace the database with a backup (the server must be stopped).
+    Restore {
+        /// A file written by `ticketing backup`.
+        file: PathBuf,
+    },
+    /// Check integrity, foreign keys and the audit log; non-zero on a problem.
+    Check,
+    /// Exit 0 when the server's /healthz answers 200 (for service managers).
+    Healthcheck {
+        /// Default: http://<server.bind>/healthz
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Show the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration as TOML, secrets redacted.
+    Show,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,6 +178,7 @@ pub fn init_tracing(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
     let default = match cli.command {
         Command::Serve { .. } => "info",
+        Command::Healthcheck { .. } => "error",
         _ => "warn",
     };
     let filter = EnvFilter::try_from_env("TICKETING_LOG").unwrap_or_else(|_| EnvFilter::new(default));
@@ -195,5 +219,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(cmd) => accounts::admin(load_config(&cli, None)?, cmd).await,
         Command::Token { kind, email } => token::run(load_config(&cli, None)?, *kind, email).await,
         Command::Backup { file } => backup::run(&load_config(&cli, None)?, file),
+        Command::Restore { file } => ops::restore(&load_config(&cli, None)?, file),
+        Command::Check => ops::check(&load_config(&cli, None)?),
+        Command::Healthcheck { url } => ops::healthcheck(&load_config(&cli, None)?, url.as_deref()),
+        Command::Config(ConfigCommand::Show) => {
+            print!("{}", load_config(&cli, None)?.redacted_toml());
+            Ok(())
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::{app::AppState, config::Config, db::accounts};
 
 pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.server.bind.clone();
+    let _lock = super::ops::ServerLock::acquire(&config)?;
     let state = AppState::open(config)?;
     if demo {
         super::demo::seed(&state).await?;

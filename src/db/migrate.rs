@@ -1,12 +1,37 @@
 //! The schema migrations, embedded in the binary (refinery). `build.rs`
 //! makes cargo rebuild when a new migration file appears.
 
+use std::path::{Path, PathBuf};
+
 use rusqlite::Connection;
 
-use super::DbResult;
+use super::{DbError, DbResult};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
+}
+
+/// Before migrations change a database that already holds data, keeps a
+/// consistent copy beside it (`<db>.pre-V<n>.bak`); returns its path.
+pub fn backup_before_upgrade(conn: &Connection, path: &Path) -> DbResult<Option<PathBuf>> {
+    let has_history: bool =
+        conn.prepare("SELECT 1 FROM sqlite_master WHERE name = 'refinery_schema_history'")?.exists([])?;
+    if !has_history {
+        return Ok(None);
+    }
+    let applied: i64 = conn.query_row("SELECT count(*) FROM refinery_schema_history", [], |r| r.get(0))?;
+    let known = embedded::migrations::runner().get_migrations().len() as i64;
+    if applied == 0 || applied >= known {
+        return Ok(None);
+    }
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".pre-V{}.bak", known));
+    let copy = path.with_file_name(name);
+    if !copy.exists() {
+        let target = copy.to_str().ok_or_else(|| DbError::Internal("the database path is not UTF-8".into()))?;
+        conn.execute("VACUUM INTO ?1", [target])?;
+    }
+    Ok(Some(copy))
 }
 
 /// Applies every migration not yet applied; returns how many ran.

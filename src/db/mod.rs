@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod check;
 pub mod coverage;
 pub mod migrate;
 pub mod query;
@@ -135,6 +136,10 @@ pub struct Db {
 /// Counters the writer keeps, for metrics and tests.
 #[derive(Default, Debug)]
 pub struct WriterStats {
+    /// Write requests handed to the writer and not yet run.
+    pub queued: std::sync::atomic::AtomicI64,
+    /// The size of the last batch.
+    pub last_batch: std::sync::atomic::AtomicU64,
     pub batches: std::sync::atomic::AtomicU64,
     pub jobs: std::sync::atomic::AtomicU64,
     pub largest_batch: std::sync::atomic::AtomicU64,
@@ -179,6 +184,9 @@ impl Db {
                 .map_err(|e| DbError::Internal(format!("cannot create directory {}: {e}", dir.display())))?;
         }
         let mut writer_conn = open_connection(&path, cfg)?;
+        if let Some(copy) = migrate::backup_before_upgrade(&writer_conn, &path)? {
+            tracing::warn!(copy = %copy.display(), "the database is about to be upgraded; a copy was kept");
+        }
         migrate::run(&mut writer_conn)?;
 
         let read_cfg = cfg.clone();
@@ -208,6 +216,16 @@ impl Db {
 
     pub fn stats(&self) -> &WriterStats {
         &self.stats
+    }
+
+    /// The database's size on disk: the file and its write-ahead log.
+    pub fn size_bytes(&self) -> u64 {
+        let wal = {
+            let mut name = self.path.as_os_str().to_os_string();
+            name.push("-wal");
+            PathBuf::from(name)
+        };
+        [self.path.as_ref().clone(), wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
     }
 
     /// Runs `f` on a pooled read-only connection, off the async executor.
@@ -242,6 +260,7 @@ impl Db {
         let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
         let job: Box<dyn Job> = Box::new(WriteRequest { f, tx, span: tracing::Span::current() });
         let writer = self.writer.clone();
+        self.stats.queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // The channel is bounded: a full queue must block a thread, not the executor.
         tokio::task::spawn_blocking(move || writer.send(job))
             .await
@@ -270,6 +289,8 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, max_batch: us
                 Err(_) => break,
             }
         }
+        stats.queued.fetch_sub(batch.len() as i64, Relaxed);
+        stats.last_batch.store(batch.len() as u64, Relaxed);
         stats.batches.fetch_add(1, Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Relaxed);
         stats.largest_batch.fetch_max(batch.len() as u64, Relaxed);

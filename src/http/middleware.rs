@@ -68,7 +68,11 @@ pub fn wrap(app: Router, timeout: Duration) -> Router {
 }
 
 fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/") || path.starts_with("/platform-admin") || path == "/healthz"
+    path == "/api"
+        || path.starts_with("/api/")
+        || path.starts_with("/platform-admin")
+        || path == "/healthz"
+        || path == "/metrics"
 }
 
 /// Makes every error answer a problem+json with the request id, and marks

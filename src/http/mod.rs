@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod limit;
+pub mod metrics;
 pub mod middleware;
 pub mod spa;
 
@@ -21,6 +22,7 @@ use crate::app::AppState;
 pub fn router(state: AppState) -> Router {
     let body_limit = usize::try_from(state.config.server.body_limit_bytes).unwrap_or(usize::MAX);
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
+    let metrics = state.metrics.clone();
     let app = api::routes()
         // A nested prefix must not fall through to the UI's fallback, or
         // `/api/typo` would answer index.html with 200.
@@ -30,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/platform-admin/{*rest}", any(api::not_found))
         .fallback(spa::serve)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(state);
     middleware::wrap(app, timeout)
 }

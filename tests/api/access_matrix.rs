@@ -85,6 +85,8 @@ fn table() -> Vec<Row> {
     let public = [200; 14];
     vec![
         row(M::GET, "/healthz", None, public),
+        // Enabled without a token in the test configuration.
+        row(M::GET, "/metrics", None, public),
         row(M::POST, "/api/auth/login", Some(json!({"email": "ada@acme.test", "password": PASSWORD})), public),
         row(M::GET, "/api/me", None, tenant_any),
         row(M::GET, "/api/support/subjects", None, tenant_any),

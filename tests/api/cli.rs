@@ -265,3 +265,40 @@ fn demo_seeds_an_empty_database_once() {
     let again: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0)).unwrap();
     assert_eq!(again, tickets, "a second run adds nothing");
 }
+
+#[test]
+fn serve_logs_how_to_create_the_first_owner_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let cli = Cli::new();
+    let mut child = cli
+        .cmd(&["serve", "--bind", "127.0.0.1:0"])
+        .env("TICKETING_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut hint = false;
+    let mut addr = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        hint |= line.contains("admin create --email") && line.contains("--role platform_owner");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = Some(rest.split_whitespace().next().unwrap().to_string());
+            break;
+        }
+    }
+    assert!(hint, "the first-owner command is logged");
+    let addr = addr.expect("the server says where it listens");
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit 0 on SIGTERM, got {exit:?}");
+    drop(lines);
+}

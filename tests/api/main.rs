@@ -6,6 +6,8 @@ mod access_matrix;
 mod auth;
 mod cli;
 mod errors;
+mod ops;
 mod query_plans;
 mod support;
 mod tickets;
+mod ui;

@@ -25,6 +25,7 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(super::healthz))
+        .route("/metrics", get(super::metrics::serve))
         .route("/api/auth/login", post(auth::user_login))
         .route("/api/me", get(auth::user_me))
         .route("/api/support/subjects", get(tenant_tickets::subjects))

@@ -47,6 +47,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     config.auth.password.iterations = 1;
     config.auth.rate_limit.per_address_per_minute = 10_000;
     config.auth.rate_limit.per_email_per_minute = 10_000;
+    config.metrics.enabled = true;
     config
 }
 
