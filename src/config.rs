@@ -103,7 +103,7 @@ pub struct UiConfig {
 }
 
 /// One catalogue entry: a subject and its finer sub-subjects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectEntry {
     pub name: String,

@@ -35,7 +35,7 @@ impl AccountKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Company {
     pub id: i64,
     pub name: String,
@@ -43,14 +43,14 @@ pub struct Company {
 }
 
 /// A company as a member sees it in their list of companies.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Membership {
     pub id: i64,
     pub name: String,
     pub role: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -61,7 +61,7 @@ pub struct User {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Admin {
     pub id: i64,
     pub email: String,

@@ -93,7 +93,7 @@ pub fn append(conn: &Connection, entry: &Entry, meta: &AuditMeta) -> DbResult<()
 }
 
 /// One row as the audit viewer shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub id: i64,
     pub action: String,
@@ -101,6 +101,8 @@ pub struct AuditRow {
     pub actor_id: Option<i64>,
     pub company_id: Option<i64>,
     pub ticket_id: Option<i64>,
+    /// What changed: `before` and `after` where there are such.
+    #[schema(value_type = Object)]
     pub detail: serde_json::Value,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,

@@ -58,7 +58,7 @@ pub fn replace(
 }
 
 /// A member of the platform team as the team page shows them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamMember {
     pub id: i64,
     pub name: String,

@@ -16,13 +16,14 @@ use crate::{
     domain::{Body, Cursor, FieldError, Page, PageRequest, SenderType, Status, Subject, Timestamp},
 };
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Ticket {
     pub id: i64,
     pub company_id: i64,
     pub company_name: String,
     pub created_by_user_id: i64,
     pub created_by_name: String,
+    /// `support` (phase 1) or `website_design`.
     #[serde(rename = "type")]
     pub kind: String,
     pub subject: String,
@@ -36,7 +37,7 @@ pub struct Ticket {
     pub closed_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: i64,
     pub ticket_id: i64,
@@ -49,7 +50,7 @@ pub struct Message {
 }
 
 /// A ticket with its whole thread, oldest message first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub messages: Vec<Message>,

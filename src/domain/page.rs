@@ -83,7 +83,8 @@ impl PageRequest {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One page of a list, newest first, and the cursor of the next page.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

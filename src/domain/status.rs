@@ -1,11 +1,12 @@
 //! The closed sets: ticket statuses, platform roles, message senders.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::FieldError;
 
 /// A support ticket's status. Any other value is refused at the boundary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,
@@ -52,7 +53,7 @@ impl Status {
 }
 
 /// A platform admin's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AdminRole {
     PlatformOwner,
@@ -89,7 +90,7 @@ impl AdminRole {
 }
 
 /// Who wrote a message in a ticket's thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SenderType {
     Tenant,

@@ -5,9 +5,10 @@
 use serde::Serialize;
 
 /// One field's problem, as the API reports it under `errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    #[schema(value_type = String)]
     pub code: &'static str,
     pub message: String,
 }

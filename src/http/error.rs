@@ -14,9 +14,11 @@ use crate::{db::DbError, domain::FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-#[derive(Debug, Clone, Serialize)]
+/// RFC 9457 problem details; `code` is a stable machine word.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     pub kind: &'static str,
     pub title: String,
     pub status: u16,

@@ -124,6 +124,11 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus / OpenMetrics text", body = String,
+               content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+              (status = 401, description = "The metrics token is missing or wrong", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 404, description = "Metrics are not enabled", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let cfg = &state.config.metrics;
     if !cfg.enabled {

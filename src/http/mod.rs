@@ -49,12 +49,22 @@ pub async fn serve(
         .await
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` in a 200.
+    status: &'static str,
+    version: &'static str,
+}
+
 /// `/healthz`: 200 with the version when the database answers, 503 when not.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The server and its database answer", body = Health),
+              (status = 503, description = "The database does not answer", body = error::Problem, content_type = "application/problem+json")))]
 pub async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<axum::Json<serde_json::Value>, error::ApiError> {
+) -> Result<axum::Json<Health>, error::ApiError> {
     match state.db.ping().await {
-        Ok(()) => Ok(axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))),
+        Ok(()) => Ok(axum::Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })),
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");
             Err(error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer"))

@@ -87,6 +87,7 @@ fn table() -> Vec<Row> {
         row(M::GET, "/healthz", None, public),
         // Enabled without a token in the test configuration.
         row(M::GET, "/metrics", None, public),
+        row(M::GET, "/api/openapi.json", None, public),
         row(M::POST, "/api/auth/login", Some(json!({"email": "ada@acme.test", "password": PASSWORD})), public),
         row(M::GET, "/api/me", None, tenant_any),
         row(M::GET, "/api/support/subjects", None, tenant_any),

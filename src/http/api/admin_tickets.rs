@@ -12,13 +12,14 @@ use serde::Deserialize;
 
 use super::{
     common_filters,
+    openapi::AdminListQuery,
     tenant_tickets::{NewMessage, parse_message},
     with_etag,
 };
 use crate::{
     app::AppState,
-    db::tickets::{self, Assigned, Message, Sender, TicketDetail},
-    domain::{FieldError, Status, Subject},
+    db::tickets::{self, Assigned, Message, Sender, Ticket, TicketDetail},
+    domain::{FieldError, Page, Status, Subject},
     http::{
         error::{ApiError, ApiResult},
         extract::{IdPath, JsonBody, PlatformAdmin, QueryMap, RequestMeta},
@@ -27,6 +28,10 @@ use crate::{
 
 /// `GET /platform-admin/tickets`: filters `status`, `subject`, `company_id`,
 /// `assigned=me|unassigned|all`, `q`, `updated_since`; keyset pages.
+#[utoipa::path(get, path = "/platform-admin/tickets", tag = "platform", security(("admin_token" = [])),
+    params(AdminListQuery),
+    responses((status = 200, description = "The tickets this admin may see, newest activity first", body = Page<Ticket>),
+              (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 pub async fn list(
     State(state): State<AppState>,
     admin: PlatformAdmin,
@@ -60,6 +65,10 @@ pub async fn list(
 }
 
 /// `GET /platform-admin/tickets/{id}`: the ticket and its thread, with an ETag.
+#[utoipa::path(get, path = "/platform-admin/tickets/{id}", tag = "platform", security(("admin_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket")),
+    responses((status = 200, description = "The ticket and its thread", body = TicketDetail),
+              (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 pub async fn show(
     State(state): State<AppState>,
     admin: PlatformAdmin,
@@ -72,6 +81,9 @@ pub async fn show(
 }
 
 /// `POST /platform-admin/tickets/{id}/messages`: an agent's answer.
+#[utoipa::path(post, path = "/platform-admin/tickets/{id}/messages", tag = "platform", security(("admin_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket")), request_body = NewMessage,
+    responses((status = 201, description = "The new message", body = Message)))]
 pub async fn reply(
     State(state): State<AppState>,
     admin: PlatformAdmin,
@@ -87,14 +99,19 @@ pub async fn reply(
     Ok((StatusCode::CREATED, Json(message)))
 }
 
-#[derive(Deserialize)]
+/// The status to set.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
+    #[schema(required = true, value_type = Status)]
     status: Option<String>,
 }
 
 /// `PATCH /platform-admin/tickets/{id}/status`: `{status}`. The same status
 /// again is a no-op.
+#[utoipa::path(patch, path = "/platform-admin/tickets/{id}/status", tag = "platform", security(("admin_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket")), request_body = StatusBody,
+    responses((status = 200, description = "The ticket and its thread after the change", body = TicketDetail)))]
 pub async fn set_status(
     State(state): State<AppState>,
     admin: PlatformAdmin,
@@ -112,12 +129,14 @@ pub async fn set_status(
     Ok(Json(detail))
 }
 
-#[derive(Deserialize)]
+/// Whom to assign the ticket to; `null` unassigns.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// Required, and may be `null` (unassign): a missing key is refused so a
     /// typo never unassigns.
     #[serde(default, deserialize_with = "present")]
+    #[schema(required = true, value_type = Option<i64>, minimum = 1)]
     admin_id: Option<Option<i64>>,
 }
 
@@ -126,6 +145,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>
 }
 
 /// `PATCH /platform-admin/tickets/{id}/assign`: `{admin_id}` or `{admin_id: null}`.
+#[utoipa::path(patch, path = "/platform-admin/tickets/{id}/assign", tag = "platform", security(("admin_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket")), request_body = AssignBody,
+    responses((status = 200, description = "The ticket and its thread after the change", body = TicketDetail)))]
 pub async fn assign(
     State(state): State<AppState>,
     admin: PlatformAdmin,

@@ -15,6 +15,9 @@ use crate::{
 /// `GET /platform-admin/audit-log`: filters `action`, `ticket_id`,
 /// `company_id`, `actor` (`admin:3`, `user:9`, `cli`), `since`, `until`;
 /// newest first, keyset pages.
+#[utoipa::path(get, path = "/platform-admin/audit-log", tag = "platform", security(("admin_token" = [])),
+    params(super::openapi::AuditQuery),
+    responses((status = 200, description = "Audit rows, newest first", body = Page<AuditRow>)))]
 pub async fn list(
     State(state): State<AppState>,
     _admin: FullAdmin,

@@ -17,14 +17,16 @@ use crate::{
     },
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
+    #[schema(max_length = 254, example = "manager@acme.example")]
     email: String,
+    #[schema(max_length = 1024, format = Password)]
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserLogin {
     token: String,
     expires_at: Timestamp,
@@ -33,7 +35,7 @@ pub struct UserLogin {
     ui: UiSettings,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AdminLogin {
     token: String,
     expires_at: Timestamp,
@@ -42,7 +44,7 @@ pub struct AdminLogin {
 }
 
 /// What the web UI needs from the configuration.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UiSettings {
     poll_interval_secs: u32,
 }
@@ -79,6 +81,9 @@ async fn record_login(state: &AppState, actor: Actor, meta: RequestMeta) -> ApiR
     Ok(())
 }
 
+/// Sign in as a manager.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginBody,
+    responses((status = 200, description = "Signed in", body = UserLogin)))]
 pub async fn user_login(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -103,6 +108,9 @@ pub async fn user_login(
     }))
 }
 
+/// Sign in as a member of the platform team.
+#[utoipa::path(post, path = "/platform-admin/auth/login", tag = "auth", request_body = LoginBody,
+    responses((status = 200, description = "Signed in", body = AdminLogin)))]
 pub async fn admin_login(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -115,23 +123,29 @@ pub async fn admin_login(
     Ok(Json(AdminLogin { token, expires_at: Timestamp(exp as i64 * 1_000_000), admin, ui: UiSettings::of(&state) }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserMe {
     user: User,
     companies: Vec<Membership>,
     ui: UiSettings,
 }
 
+/// Who the manager's token is, and their companies.
+#[utoipa::path(get, path = "/api/me", tag = "auth", security(("tenant_token" = [])),
+    responses((status = 200, description = "The signed-in manager", body = UserMe)))]
 pub async fn user_me(State(state): State<AppState>, me: TenantUser) -> Json<UserMe> {
     Json(UserMe { user: me.user, companies: me.memberships, ui: UiSettings::of(&state) })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AdminMe {
     admin: Admin,
     ui: UiSettings,
 }
 
+/// Who the admin's token is.
+#[utoipa::path(get, path = "/platform-admin/me", tag = "auth", security(("admin_token" = [])),
+    responses((status = 200, description = "The signed-in admin", body = AdminMe)))]
 pub async fn admin_me(State(state): State<AppState>, me: PlatformAdmin) -> Json<AdminMe> {
     Json(AdminMe { admin: me.admin, ui: UiSettings::of(&state) })
 }

@@ -4,6 +4,7 @@
 mod admin_tickets;
 mod audit;
 mod auth;
+pub mod openapi;
 mod team;
 mod tenant_tickets;
 
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(super::healthz))
         .route("/metrics", get(super::metrics::serve))
+        .route("/api/openapi.json", get(openapi::serve))
         .route("/api/auth/login", post(auth::user_login))
         .route("/api/me", get(auth::user_me))
         .route("/api/support/subjects", get(tenant_tickets::subjects))
@@ -44,6 +46,12 @@ pub fn routes() -> Router<AppState> {
         .route("/platform-admin/team/coverage/{id}", get(team::coverage).put(team::replace_coverage))
         .route("/platform-admin/companies", get(team::companies))
         .route("/platform-admin/audit-log", get(audit::list))
+}
+
+/// A list that is not paginated.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
 }
 
 /// The JSON 404 for unknown paths under `/api` and `/platform-admin`.

@@ -4,6 +4,8 @@
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 
+use super::Items;
+
 use crate::{
     app::AppState,
     config::SubjectEntry,
@@ -18,18 +20,17 @@ use crate::{
     },
 };
 
-#[derive(Serialize)]
-pub struct Items<T> {
-    items: Vec<T>,
-}
-
 /// `GET /platform-admin/subjects`: the catalogue.
+#[utoipa::path(get, path = "/platform-admin/subjects", tag = "platform", security(("admin_token" = [])),
+    responses((status = 200, description = "The subjects and their sub-subjects", body = Items<SubjectEntry>)))]
 pub async fn subjects(State(state): State<AppState>, _admin: PlatformAdmin) -> Json<Items<SubjectEntry>> {
     Json(Items { items: state.config.subjects.clone() })
 }
 
 /// `GET /platform-admin/team`: every member with their role; coverage is
 /// shown to owners and admins, and to a support agent for themselves only.
+#[utoipa::path(get, path = "/platform-admin/team", tag = "platform", security(("admin_token" = [])),
+    responses((status = 200, description = "The platform team", body = Items<TeamMember>)))]
 pub async fn list(State(state): State<AppState>, admin: PlatformAdmin) -> ApiResult<Json<Items<TeamMember>>> {
     let mut team = state.db.read(coverage::team).await?;
     if !admin.admin.role.has_full_access() {
@@ -43,12 +44,15 @@ pub async fn list(State(state): State<AppState>, admin: PlatformAdmin) -> ApiRes
 }
 
 /// `GET /platform-admin/companies`: the tenant companies (for filters).
+#[utoipa::path(get, path = "/platform-admin/companies", tag = "platform", security(("admin_token" = [])),
+    responses((status = 200, description = "The tenant companies", body = Items<Company>)))]
 pub async fn companies(State(state): State<AppState>, _admin: PlatformAdmin) -> ApiResult<Json<Items<Company>>> {
     let items = state.db.read(accounts::list_companies).await?;
     Ok(Json(Items { items }))
 }
 
-#[derive(Serialize)]
+/// The subjects a platform admin covers.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     admin_id: i64,
     subjects: Vec<String>,
@@ -56,6 +60,9 @@ pub struct Coverage {
 
 /// `GET /platform-admin/team/coverage/{admin_id}`: owners and admins read
 /// anyone's; a support agent only their own.
+#[utoipa::path(get, path = "/platform-admin/team/coverage/{id}", tag = "platform", security(("admin_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The platform admin")),
+    responses((status = 200, description = "The admin's subjects", body = Coverage)))]
 pub async fn coverage(
     State(state): State<AppState>,
     admin: PlatformAdmin,
@@ -68,14 +75,19 @@ pub async fn coverage(
     Ok(Json(Coverage { admin_id: id, subjects }))
 }
 
-#[derive(Deserialize)]
+/// The whole new set of subjects (it replaces the old one).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageBody {
+    #[schema(required = true, value_type = Vec<String>, max_items = 100)]
     subjects: Option<Vec<String>>,
 }
 
 /// `PUT /platform-admin/team/coverage/{admin_id}`: replaces the whole set
 /// (`{"subjects": [...]}`); owners and admins only.
+#[utoipa::path(put, path = "/platform-admin/team/coverage/{id}", tag = "platform", security(("admin_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The platform admin")), request_body = CoverageBody,
+    responses((status = 200, description = "The admin's subjects after the change", body = Coverage)))]
 pub async fn replace_coverage(
     State(state): State<AppState>,
     FullAdmin(admin): FullAdmin,

@@ -7,31 +7,36 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::Response,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{common_filters, with_etag};
+use super::{
+    Items, common_filters,
+    openapi::{CompanyHeader, TenantListQuery},
+    with_etag,
+};
 use crate::{
     app::AppState,
     config::SubjectEntry,
-    db::tickets::{self, Message, NewTicket, Sender, TicketDetail},
-    domain::{Body, FieldError, Subject},
+    db::tickets::{self, Message, NewTicket, Sender, Ticket, TicketDetail},
+    domain::{Body, FieldError, Page, Subject},
     http::{
-        error::{ApiError, ApiResult},
+        error::{ApiError, ApiResult, Problem},
         extract::{IdPath, JsonBody, QueryMap, RequestMeta, Tenant, TenantUser},
     },
 };
 
-#[derive(Serialize)]
-pub struct Subjects {
-    items: Vec<SubjectEntry>,
-}
-
 /// The subject catalogue, so the UI offers a choice.
-pub async fn subjects(State(state): State<AppState>, _user: TenantUser) -> Json<Subjects> {
-    Json(Subjects { items: state.config.subjects.clone() })
+#[utoipa::path(get, path = "/api/support/subjects", tag = "tenant", security(("tenant_token" = [])),
+    responses((status = 200, description = "The subjects and their sub-subjects", body = Items<SubjectEntry>)))]
+pub async fn subjects(State(state): State<AppState>, _user: TenantUser) -> Json<Items<SubjectEntry>> {
+    Json(Items { items: state.config.subjects.clone() })
 }
 
 /// `GET /api/support/tickets`: filters `status`, `q`, `updated_since`; keyset pages.
+#[utoipa::path(get, path = "/api/support/tickets", tag = "tenant", security(("tenant_token" = [])),
+    params(TenantListQuery, CompanyHeader),
+    responses((status = 200, description = "The company's tickets, newest activity first", body = Page<Ticket>),
+              (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 pub async fn list(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -48,11 +53,15 @@ pub async fn list(
     with_etag(&headers, &page)
 }
 
-#[derive(Deserialize)]
+/// A new ticket. `subject` must be in the catalogue (`GET /api/support/subjects`).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTicket {
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, example = "website")]
     subject: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 100, example = "contact")]
     sub_subject: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 20000, example = "Contact form not sending.")]
     description: Option<String>,
 }
 
@@ -105,6 +114,9 @@ fn parse_new_ticket(state: &AppState, body: CreateTicket) -> Result<NewTicket, V
 
 /// `POST /api/support/tickets`: the ticket, its first message and the audit
 /// row in one transaction; 201 with the ticket and its thread.
+#[utoipa::path(post, path = "/api/support/tickets", tag = "tenant", security(("tenant_token" = [])),
+    params(CompanyHeader), request_body = CreateTicket,
+    responses((status = 201, description = "The new ticket and its first message", body = TicketDetail)))]
 pub async fn create(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -118,6 +130,10 @@ pub async fn create(
 }
 
 /// `GET /api/support/tickets/{id}`: the ticket and its thread, with an ETag.
+#[utoipa::path(get, path = "/api/support/tickets/{id}", tag = "tenant", security(("tenant_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket"), CompanyHeader),
+    responses((status = 200, description = "The ticket and its thread", body = TicketDetail),
+              (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 pub async fn show(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -129,9 +145,11 @@ pub async fn show(
     with_etag(&headers, &detail)
 }
 
-#[derive(Deserialize)]
+/// A message for a ticket's thread.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 20000)]
     body: Option<String>,
 }
 
@@ -144,6 +162,10 @@ pub(super) fn parse_message(body: NewMessage) -> Result<Body, FieldError> {
 }
 
 /// `POST /api/support/tickets/{id}/messages`: 409 `ticket_closed` on a closed ticket.
+#[utoipa::path(post, path = "/api/support/tickets/{id}/messages", tag = "tenant", security(("tenant_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket"), CompanyHeader), request_body = NewMessage,
+    responses((status = 201, description = "The new message", body = Message),
+              (status = 409, description = "The ticket is closed (`ticket_closed`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn reply(
     State(state): State<AppState>,
     tenant: Tenant,
