@@ -6,6 +6,8 @@ mod access_matrix;
 mod auth;
 mod cli;
 mod errors;
+mod fuzz;
+mod limits;
 mod ops;
 mod query_plans;
 mod support;

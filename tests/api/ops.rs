@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::support::{Seed, TestApp, create_ticket};
 
-fn ticketing(db: &Path) -> Command {
+pub(crate) fn ticketing(db: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ticketing"));
     cmd.env_remove("TICKETING_CONFIG")
         .env("TICKETING_DB", db)
@@ -28,7 +28,7 @@ fn ticketing(db: &Path) -> Command {
     cmd
 }
 
-fn run(cmd: &mut Command) -> (bool, String, String) {
+pub(crate) fn run(cmd: &mut Command) -> (bool, String, String) {
     let out = cmd.output().unwrap();
     (
         out.status.success(),
@@ -38,7 +38,7 @@ fn run(cmd: &mut Command) -> (bool, String, String) {
 }
 
 /// A server process that is killed if the test fails before stopping it.
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -61,7 +61,7 @@ impl std::ops::DerefMut for Server {
 }
 
 /// Starts `ticketing serve` on a free port; returns the child and its address.
-fn start_server(db: &Path, extra_env: &[(&str, &str)]) -> (Server, String) {
+pub(crate) fn start_server(db: &Path, extra_env: &[(&str, &str)]) -> (Server, String) {
     let mut cmd = ticketing(db);
     cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .env("TICKETING_LOG", "info")
@@ -84,13 +84,13 @@ fn start_server(db: &Path, extra_env: &[(&str, &str)]) -> (Server, String) {
     (child, addr)
 }
 
-fn sigterm(child: &Child) {
+pub(crate) fn sigterm(child: &Child) {
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
 }
 
 /// One HTTP/1.1 request on its own connection; `None` when the server never
 /// began an answer, else the status and whether the body arrived whole.
-fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> Option<(u16, bool, String)> {
+pub(crate) fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> Option<(u16, bool, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let body = body.unwrap_or("");

@@ -179,10 +179,8 @@ fn add_problems(path: &str, method: &str, op: &mut Value) {
     let secured = op.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
     let has_body = op.get("requestBody").is_some();
     let has_id = path.contains("{id}");
-    let has_query = op
-        .get("parameters")
-        .and_then(Value::as_array)
-        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    let has_query =
+        op.get("parameters").and_then(Value::as_array).is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
     let tenant = path.starts_with("/api/support/tickets");
     let login = path.ends_with("/auth/login");
     let mut add = |status: &str, description: &str| {
@@ -214,7 +212,8 @@ fn add_problems(path: &str, method: &str, op: &mut Value) {
         add("400", "X-Company-Id is missing for a manager of several companies, or is not a number");
         add("403", "You are not a member of the company named by X-Company-Id");
     }
-    let full_admin_only = path == "/platform-admin/audit-log" || (path.starts_with("/platform-admin/team/coverage") && method == "put");
+    let full_admin_only =
+        path == "/platform-admin/audit-log" || (path.starts_with("/platform-admin/team/coverage") && method == "put");
     if full_admin_only || path.starts_with("/platform-admin/team/coverage") {
         add("403", "Your role may not do this");
     }
