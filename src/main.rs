@@ -7,7 +7,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = ticketing::cli::Cli::parse();
     ticketing::cli::init_tracing(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Blocking work is password hashing (19 MiB each) and the CLI; a small cap
+    // keeps memory bounded under a burst of sign-ins.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -124,10 +124,14 @@ impl<T: Send + 'static> Pending for WriteResult<T> {
     }
 }
 
+/// A read for one of the reader threads.
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
 /// The database handle: cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
+    readers: mpsc::Sender<ReadJob>,
     writer: mpsc::SyncSender<Box<dyn Job>>,
     path: Arc<PathBuf>,
     stats: Arc<WriterStats>,
@@ -194,10 +198,35 @@ impl Db {
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(move |c| configure(c, &read_cfg, true));
         let pool = r2d2::Pool::builder()
-            .max_size(cfg.read_pool_size)
+            .max_size(cfg.read_pool_size + 1)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .build(manager)?;
+
+        // Reads run on a few dedicated threads, each holding a pooled
+        // connection: handing a read to them is one channel send, cheaper
+        // than a `spawn_blocking` hop, and the thread count stays fixed.
+        let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
+        let read_rx = Arc::new(std::sync::Mutex::new(read_rx));
+        for n in 0..cfg.read_pool_size {
+            let conn = pool.get()?;
+            let rx = read_rx.clone();
+            std::thread::Builder::new()
+                .name(format!("db-reader-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(&conn),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| DbError::Internal(format!("cannot start a reader thread: {e}")))?;
+        }
 
         let (tx, rx) = mpsc::sync_channel::<Box<dyn Job>>(1024);
         let stats = Arc::new(WriterStats::default());
@@ -207,7 +236,7 @@ impl Db {
             .name("db-writer".into())
             .spawn(move || writer_loop(writer_conn, rx, max_batch, &thread_stats))
             .map_err(|e| DbError::Internal(format!("cannot start the writer thread: {e}")))?;
-        Ok(Db { pool, writer: tx, path: Arc::new(path), stats })
+        Ok(Db { pool, readers: read_tx, writer: tx, path: Arc::new(path), stats })
     }
 
     pub fn path(&self) -> &Path {
@@ -228,24 +257,31 @@ impl Db {
         [self.path.as_ref().clone(), wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
     }
 
-    /// Runs `f` on a pooled read-only connection, off the async executor.
+    /// Runs `f` on a read-only connection of a reader thread, off the async
+    /// executor. A panic in `f` is an internal error; the thread lives on.
     pub async fn read<T, F>(&self, f: F) -> DbResult<T>
     where
         F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
         let span = tracing::Span::current();
-        let task = tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            let conn = pool.get()?;
-            f(&conn)
+        let job: ReadJob = Box::new(move |conn| {
+            let result = span.in_scope(|| {
+                std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
+                    .unwrap_or_else(|_| Err(DbError::Internal("a read panicked".into())))
+            });
+            let _ = tx.send(result);
         });
-        match task.await {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(DbError::Internal(format!("read task failed: {e}"))),
-        }
+        // An unbounded channel: the send never blocks the executor.
+        self.readers.send(job).map_err(|_| DbError::Internal("the readers have stopped".into()))?;
+        rx.await.map_err(|_| DbError::Internal("a reader dropped a request".into()))?
+    }
+
+    /// A pooled read-only connection for blocking code outside the request
+    /// path (the CLI's one-shot reads use [`Db::read`] too).
+    pub fn pool(&self) -> &r2d2::Pool<SqliteConnectionManager> {
+        &self.pool
     }
 
     /// Runs `f` in the writer's transaction. `f` sees a connection inside its
@@ -394,6 +430,16 @@ mod tests {
         assert_eq!(names.len(), 10);
         assert!(!names.contains(&"c5".to_string()));
         assert!(db.stats().largest_batch.load(std::sync::atomic::Ordering::Relaxed) > 1, "jobs were batched");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_read_is_an_error_and_the_readers_live_on() {
+        let (_dir, db) = test_db();
+        let r: DbResult<()> = db.read(|_c| panic!("boom")).await;
+        assert!(matches!(r, Err(DbError::Internal(_))));
+        for _ in 0..8 {
+            db.ping().await.unwrap();
+        }
     }
 
     #[tokio::test]

@@ -193,14 +193,21 @@ pub fn detail(conn: &Connection, scope: &Scope, id: i64) -> DbResult<TicketDetai
     Ok(TicketDetail { ticket, messages })
 }
 
-/// The version of a ticket a client last saw: its id and last change. Cheap
-/// to read, so a poll that changed nothing costs one indexed lookup.
-pub fn version(conn: &Connection, scope: &Scope, id: i64) -> DbResult<i64> {
-    let mut sql = Sql::new("SELECT t.updated_at FROM tickets t WHERE t.id = ?");
+/// The version of a ticket as a client last saw it: its last change and its
+/// newest message. Cheap to read (two indexed lookups), so a poll that
+/// changed nothing never loads the thread.
+pub fn version(conn: &Connection, scope: &Scope, id: i64) -> DbResult<(i64, i64)> {
+    let mut sql = Sql::new(
+        "SELECT t.updated_at, (SELECT max(m.id) FROM ticket_messages m WHERE m.ticket_id = t.id) \
+         FROM tickets t WHERE t.id = ?",
+    );
     sql.push("", [Value::Integer(id)]);
     let (visible, params) = scope.predicate();
     sql.and(visible, params);
-    sql.query(conn, |r| r.get(0))?.into_iter().next().ok_or(DbError::NotFound)
+    sql.query(conn, |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))?
+        .into_iter()
+        .next()
+        .ok_or(DbError::NotFound)
 }
 
 /// A new ticket as a manager opens it.

@@ -14,7 +14,7 @@ use super::{
     common_filters,
     openapi::AdminListQuery,
     tenant_tickets::{NewMessage, parse_message},
-    with_etag,
+    ticket_detail, with_etag,
 };
 use crate::{
     app::AppState,
@@ -75,9 +75,7 @@ pub async fn show(
     headers: HeaderMap,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    let scope = admin.scope();
-    let detail = state.db.read(move |conn| tickets::detail(conn, &scope, id)).await?;
-    with_etag(&headers, &detail)
+    ticket_detail(&state, admin.scope(), id, &headers).await
 }
 
 /// `POST /platform-admin/tickets/{id}/messages`: an agent's answer.

@@ -97,6 +97,35 @@ fn with_etag(request_headers: &HeaderMap, value: &impl Serialize) -> Result<Resp
     Ok(etag_response(request_headers, tag, || body))
 }
 
+/// A ticket and its thread, with an ETag made from the ticket's version: a
+/// poll that changed nothing is answered 304 without loading the thread.
+async fn ticket_detail(
+    state: &AppState,
+    scope: crate::access::Scope,
+    id: i64,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let held = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (tag, detail) = state
+        .db
+        .read(move |conn| {
+            let (updated, newest) = crate::db::tickets::version(conn, &scope, id)?;
+            let tag = format!("\"t{id}.{updated}.{newest}\"");
+            if held.as_deref().is_some_and(|h| h.split(',').any(|t| t.trim().trim_start_matches("W/") == tag)) {
+                return Ok((tag, None));
+            }
+            Ok((tag, Some(crate::db::tickets::detail(conn, &scope, id)?)))
+        })
+        .await?;
+    match detail {
+        None => Ok(etag_response(headers, tag, Vec::new)),
+        Some(detail) => {
+            let body = serde_json::to_vec(&detail).map_err(ApiError::internal)?;
+            Ok(etag_response(headers, tag, || body))
+        }
+    }
+}
+
 /// Answers 304 when the client holds `tag`, else the body `make` builds.
 fn etag_response(request_headers: &HeaderMap, tag: String, make: impl FnOnce() -> Vec<u8>) -> Response {
     let matches = request_headers

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{
     Items, common_filters,
     openapi::{CompanyHeader, TenantListQuery},
-    with_etag,
+    ticket_detail, with_etag,
 };
 use crate::{
     app::AppState,
@@ -140,9 +140,7 @@ pub async fn show(
     headers: HeaderMap,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    let scope = tenant.scope();
-    let detail = state.db.read(move |conn| tickets::detail(conn, &scope, id)).await?;
-    with_etag(&headers, &detail)
+    ticket_detail(&state, tenant.scope(), id, &headers).await
 }
 
 /// A message for a ticket's thread.

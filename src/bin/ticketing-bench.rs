@@ -1,0 +1,675 @@
+//! ticketing-bench: seeds a large dataset straight into SQLite, starts the
+//! real server on loopback, drives it over keep-alive HTTP with N concurrent
+//! clients, and measures in the same run the raw SQLite ceiling of the same
+//! work. Every figure is also given as a ratio measured in this one run,
+//! since the machines are shared and noisy. See BENCHMARKS.md.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, body::Bytes};
+use hyper_util::rt::TokioIo;
+use rusqlite::{Connection, params};
+use serde_json::json;
+use ticketing::{
+    access::Scope,
+    auth::{Hasher, TokenKeys, TokenKind},
+    config::{DatabaseConfig, PasswordConfig},
+    db::{
+        self,
+        audit::AuditMeta,
+        tickets::{self, NewTicket, TicketFilter},
+    },
+    domain::{Body, Cursor, PageRequest, Status, Subject},
+};
+
+const SECRET: &str = "benchmark-secret-that-is-long-enough-0123456789";
+const SUBJECTS: [&str; 6] = ["website", "billing", "account", "domain", "email", "other"];
+
+#[derive(Parser, Debug)]
+#[command(about = "Benchmark ticketing against the raw SQLite ceiling of the same work")]
+struct Args {
+    #[arg(long, default_value_t = 1_000)]
+    companies: i64,
+    #[arg(long, default_value_t = 100_000)]
+    tickets: i64,
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: i64,
+    #[arg(long, default_value_t = 50)]
+    agents: i64,
+    /// Share of all tickets held by the one "whale" company.
+    #[arg(long, default_value_t = 0.2)]
+    whale_share: f64,
+    /// Concurrent clients, e.g. 1,16,64.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    clients: Vec<usize>,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// The server binary (default: `ticketing` beside this one).
+    #[arg(long)]
+    bin: Option<PathBuf>,
+    /// Where to write the database and the results.
+    #[arg(long, default_value = "target/bench")]
+    out: PathBuf,
+}
+
+/// What the seed made, for the requests to aim at.
+struct Seeded {
+    whale: i64,
+    /// One open ticket per company, for messages.
+    open_ticket: Vec<i64>,
+    detail_ticket: i64,
+    deep_cursor: String,
+    agent: i64,
+    owner: i64,
+    manager_of: Vec<i64>,
+}
+
+fn seed(path: &Path, a: &Args) -> anyhow::Result<Seeded> {
+    let _ = std::fs::remove_file(path);
+    for suffix in ["-wal", "-shm", ".secret", ".lock"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let mut conn = Connection::open(path)?;
+    db::migrate::run(&mut conn)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;")?;
+    // The real cost, so the login figure means something.
+    let hash = Hasher::new(&PasswordConfig::default())?.hash("bench-password")?;
+    let tx = conn.transaction()?;
+    let mut manager_of = vec![0];
+    {
+        let mut company = tx.prepare("INSERT INTO companies(id, name, created_at) VALUES (?1, ?2, 0)")?;
+        let mut user = tx.prepare(
+            "INSERT INTO users(id, email, name, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 0, 0)",
+        )?;
+        let mut member =
+            tx.prepare("INSERT INTO company_memberships(company_id, user_id, created_at) VALUES (?1, ?1, 0)")?;
+        for c in 1..=a.companies {
+            company.execute(params![c, format!("Company {c}")])?;
+            user.execute(params![c, format!("m{c}@bench.test"), format!("Manager {c}"), hash])?;
+            member.execute([c])?;
+            manager_of.push(c);
+        }
+        let mut admin = tx.prepare(
+            "INSERT INTO platform_admins(id, email, name, role, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+        )?;
+        admin.execute(params![1, "owner@bench.test", "Owner", "platform_owner", hash])?;
+        let mut cover =
+            tx.prepare("INSERT INTO ticket_coverage(platform_admin_id, subject, created_at) VALUES (?1, ?2, 0)")?;
+        for g in 0..a.agents {
+            let id = g + 2;
+            admin.execute(params![
+                id,
+                format!("agent{g}@bench.test"),
+                format!("Agent {g}"),
+                "platform_support",
+                hash
+            ])?;
+            cover.execute(params![id, SUBJECTS[(g as usize) % SUBJECTS.len()]])?;
+        }
+        let mut ticket = tx.prepare(
+            "INSERT INTO tickets(id, company_id, created_by_user_id, subject, sub_subject, status, assigned_admin_id,
+                                 last_activity_at, created_at, updated_at, closed_at)
+             VALUES (?1, ?2, ?2, ?3, NULL, ?4, ?5, ?6, ?6, ?6, ?7)",
+        )?;
+        let mut message = tx.prepare(
+            "INSERT INTO ticket_messages(ticket_id, sender_type, sender_user_id, sender_admin_id, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut audit = tx.prepare(
+            "INSERT INTO platform_audit_log(action, actor_kind, actor_id, company_id, ticket_id, created_at)
+             VALUES ('ticket.create', 'user', ?1, ?1, ?2, ?3)",
+        )?;
+        let whale_tickets = ((a.tickets as f64) * a.whale_share) as i64;
+        let base: i64 = 1_700_000_000_000_000;
+        let extra_messages = (a.messages - a.tickets).max(0);
+        let mut messages_left = a.messages;
+        for t in 1..=a.tickets {
+            let company = if t <= whale_tickets || a.companies == 1 { 1 } else { 2 + (t % (a.companies - 1)) };
+            let status = Status::ALL[(t as usize) % 7];
+            let assignee = if t % 3 == 0 { Some(2 + t % a.agents.max(1)) } else { None };
+            let at = base + t * 1_000_000;
+            let closed = (status == Status::Closed).then_some(at);
+            ticket.execute(params![t, company, SUBJECTS[(t as usize) % 6], status.as_str(), assignee, at, closed])?;
+            audit.execute(params![company, t, at])?;
+            // Ticket 1 is the detail target with 50 messages; the rest share the remainder.
+            let count = if t == 1 {
+                50
+            } else {
+                let share = extra_messages / a.tickets.max(1) + 1;
+                share + i64::from(t % a.tickets.max(1) < extra_messages % a.tickets.max(1))
+            }
+            .min(messages_left.max(1));
+            for m in 0..count {
+                let (kind, user, admin) =
+                    if m % 2 == 0 { ("tenant", Some(company), None) } else { ("agent", None, Some(1)) };
+                message.execute(params![
+                    t,
+                    kind,
+                    user,
+                    admin,
+                    format!("Message {m} about ticket {t}: the contact form fails on submit"),
+                    at + m
+                ])?;
+            }
+            messages_left -= count;
+        }
+    }
+    tx.commit()?;
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    let open_ticket = (0..=a.companies)
+        .map(|c| {
+            conn.query_row(
+                "SELECT id FROM tickets WHERE company_id = ?1 AND status <> 'closed' ORDER BY id DESC LIMIT 1",
+                [c.max(1)],
+                |r| r.get(0),
+            )
+            .unwrap_or(1)
+        })
+        .collect();
+    let (at, id): (i64, i64) = conn.query_row(
+        "SELECT last_activity_at, id FROM tickets WHERE company_id = 1 ORDER BY last_activity_at DESC, id DESC LIMIT 1 OFFSET 1000",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ).unwrap_or((i64::MAX, i64::MAX));
+    Ok(Seeded {
+        whale: 1,
+        open_ticket,
+        detail_ticket: 1,
+        deep_cursor: Cursor { at, id }.encode(),
+        agent: 2,
+        owner: 1,
+        manager_of,
+    })
+}
+
+/// CPU seconds used by a process (user + system), from /proc.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Busy CPU seconds of the whole machine.
+fn machine_busy_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let line = stat.lines().next().unwrap_or("");
+    let v: Vec<f64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+    let total: f64 = v.iter().sum();
+    let idle = v.get(3).copied().unwrap_or(0.0) + v.get(4).copied().unwrap_or(0.0);
+    (total - idle) / 100.0
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One request to send: path, token, JSON body, one extra header.
+type Call = (String, String, Option<String>, Option<(&'static str, String)>);
+
+/// One kind of request, built fresh for each call.
+#[derive(Clone)]
+struct Op {
+    name: &'static str,
+    method: &'static str,
+    /// Called with (client index, iteration) → (path, token, body, extra header).
+    make: Arc<dyn Fn(usize, u64) -> Call + Send + Sync>,
+}
+
+#[derive(Default, Clone, Debug)]
+struct Outcome {
+    requests: u64,
+    errors: u64,
+    latencies_us: Vec<u64>,
+    seconds: f64,
+    server_cpu: f64,
+    bench_cpu: f64,
+    machine_cpu: f64,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+async fn drive(addr: &str, op: &Op, clients: usize, seconds: f64, server_pid: u32) -> anyhow::Result<Outcome> {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let (s0, b0, m0) = (cpu_secs(server_pid), cpu_secs(std::process::id()), machine_busy_secs());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (addr, op) = (addr.to_string(), op.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut out = Outcome::default();
+            let stream = tokio::net::TcpStream::connect(&addr).await?;
+            stream.set_nodelay(true)?;
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                let (path, token, body, header) = (op.make)(c, i);
+                let mut req = Request::builder()
+                    .method(op.method)
+                    .uri(path)
+                    .header("host", "bench")
+                    .header("authorization", format!("Bearer {token}"));
+                if body.is_some() {
+                    req = req.header("content-type", "application/json");
+                }
+                if let Some((k, v)) = header {
+                    req = req.header(k, v);
+                }
+                let req = req.body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+                let t = Instant::now();
+                let resp = sender.send_request(req).await?;
+                let status = resp.status().as_u16();
+                let _ = resp.into_body().collect().await?;
+                out.latencies_us.push(t.elapsed().as_micros() as u64);
+                out.requests += 1;
+                if !(200..300).contains(&status) && status != 304 {
+                    out.errors += 1;
+                }
+                i += 1;
+            }
+            anyhow::Ok(out)
+        }));
+    }
+    let mut total = Outcome::default();
+    for t in tasks {
+        let o = t.await??;
+        total.requests += o.requests;
+        total.errors += o.errors;
+        total.latencies_us.extend(o.latencies_us);
+    }
+    total.seconds = started.elapsed().as_secs_f64();
+    total.server_cpu = cpu_secs(server_pid) - s0;
+    total.bench_cpu = cpu_secs(std::process::id()) - b0;
+    total.machine_cpu = machine_busy_secs() - m0;
+    total.latencies_us.sort_unstable();
+    Ok(total)
+}
+
+/// The raw ceiling: the same work straight on a connection, no HTTP.
+fn ceiling_rate(seconds: f64, mut work: impl FnMut(u64) -> anyhow::Result<u64>) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let (mut done, mut i) = (0u64, 0u64);
+    while Instant::now() < deadline {
+        done += work(i)?;
+        i += 1;
+    }
+    Ok(done as f64 / started.elapsed().as_secs_f64())
+}
+
+fn ceilings(path: &Path, s: &Seeded, seconds: f64, batch: usize) -> anyhow::Result<BTreeMap<&'static str, f64>> {
+    let cfg = DatabaseConfig { path: path.to_owned(), ..DatabaseConfig::default() };
+    let conn = db::open_connection(path, &cfg)?;
+    let meta = AuditMeta::default();
+    let input = NewTicket {
+        subject: Subject::parse("website").map_err(|e| anyhow::anyhow!(e.message))?,
+        sub_subject: None,
+        description: Body::parse("description", "Contact form not sending.").map_err(|e| anyhow::anyhow!(e.message))?,
+    };
+    let mut out = BTreeMap::new();
+    let company = |i: u64| (i as usize % (s.manager_of.len() - 1)) as i64 + 1;
+    out.insert(
+        "create, one transaction each",
+        ceiling_rate(seconds, |i| {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            tickets::create(&conn, company(i), company(i), &input, &meta)?;
+            conn.execute_batch("COMMIT")?;
+            Ok(1)
+        })?,
+    );
+    out.insert(
+        "create, group-committed",
+        ceiling_rate(seconds, |i| {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            for k in 0..batch as u64 {
+                conn.execute_batch("SAVEPOINT job")?;
+                tickets::create(&conn, company(i * 1000 + k), company(i * 1000 + k), &input, &meta)?;
+                conn.execute_batch("RELEASE job")?;
+            }
+            conn.execute_batch("COMMIT")?;
+            Ok(batch as u64)
+        })?,
+    );
+    let page = PageRequest::default();
+    let list = |scope: Scope, filter: TicketFilter, page: PageRequest| {
+        let conn = &conn;
+        move |_i: u64| -> anyhow::Result<u64> {
+            tickets::list(conn, &scope, &filter, &page)?;
+            Ok(1)
+        }
+    };
+    out.insert("tenant list", ceiling_rate(seconds, list(Scope::Company(2), TicketFilter::default(), page.clone()))?);
+    out.insert(
+        "whale list",
+        ceiling_rate(seconds, list(Scope::Company(s.whale), TicketFilter::default(), page.clone()))?,
+    );
+    out.insert(
+        "whale list, status filter",
+        ceiling_rate(
+            seconds,
+            list(
+                Scope::Company(s.whale),
+                TicketFilter { status: Some(Status::InProgress), ..Default::default() },
+                page.clone(),
+            ),
+        )?,
+    );
+    out.insert("admin list", ceiling_rate(seconds, list(Scope::All, TicketFilter::default(), page.clone()))?);
+    out.insert(
+        "support list",
+        ceiling_rate(seconds, list(Scope::Support(s.agent), TicketFilter::default(), page.clone()))?,
+    );
+    out.insert(
+        "ticket detail (50 messages)",
+        ceiling_rate(seconds, |_| {
+            tickets::detail(&conn, &Scope::All, s.detail_ticket)?;
+            Ok(1)
+        })?,
+    );
+    Ok(out)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    std::fs::create_dir_all(&args.out)?;
+    let db_path = args.out.join("bench.db");
+    let bin = args.bin.clone().unwrap_or_else(|| {
+        let me = std::env::current_exe().unwrap_or_default();
+        me.with_file_name("ticketing")
+    });
+    if !bin.exists() {
+        bail!("the server binary {} does not exist: build it with cargo build --release", bin.display());
+    }
+
+    eprintln!(
+        "seeding {} companies, {} tickets, {} messages, {} agents ...",
+        args.companies, args.tickets, args.messages, args.agents
+    );
+    let t = Instant::now();
+    let seeded = seed(&db_path, &args)?;
+    let seed_secs = t.elapsed().as_secs_f64();
+    let db_bytes = std::fs::metadata(&db_path)?.len();
+    eprintln!("seeded in {seed_secs:.1} s ({:.1} MB)", db_bytes as f64 / 1e6);
+
+    let keys = TokenKeys::new(SECRET.as_bytes(), 600);
+    let user_token = |id: i64| keys.issue(TokenKind::User, id, 1).map(|t| t.0);
+    let admin_token = |id: i64| keys.issue(TokenKind::Admin, id, 1).map(|t| t.0);
+    let managers: Arc<Vec<String>> =
+        Arc::new(seeded.manager_of.iter().map(|&id| user_token(id.max(1))).collect::<Result<_, _>>()?);
+    let owner = admin_token(seeded.owner)?;
+    let agent = admin_token(seeded.agent)?;
+
+    let port = 20000 + (std::process::id() % 20000) as u16;
+    let addr = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    let mut server: Child = Command::new(&bin)
+        .args(["serve", "--bind", &addr])
+        .env("TICKETING_DB", &db_path)
+        .env("TICKETING_AUTH_SECRET", SECRET)
+        .env("TICKETING_AUTH_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "1000000")
+        .env("TICKETING_AUTH_RATE_LIMIT_PER_EMAIL_PER_MINUTE", "1000000")
+        .env("TICKETING_LOG", "error")
+        .env_remove("TICKETING_CONFIG")
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot start the server")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let startup_secs = runtime.block_on(async {
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+                return Ok(started.elapsed().as_secs_f64());
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        anyhow::bail!("the server did not start")
+    })?;
+    let pid = server.id();
+
+    let companies = seeded.manager_of.len() - 1;
+    let open = Arc::new(seeded.open_ticket.clone());
+    let m = managers.clone();
+    let company_of = move |c: usize| 2 + c % companies.saturating_sub(1).max(1);
+    let mut ops: Vec<Op> = Vec::new();
+    let tenant = |name: &'static str, path: &'static str, whale: bool| {
+        let m = m.clone();
+        Op {
+            name,
+            method: "GET",
+            make: Arc::new(move |c, _| {
+                let company = if whale { 1 } else { company_of(c) };
+                (path.to_string(), m[company].clone(), None, None)
+            }),
+        }
+    };
+    {
+        let m = m.clone();
+        ops.push(Op {
+            name: "tenant creates a ticket",
+            method: "POST",
+            make: Arc::new(move |c, i| {
+                let body = json!({"subject": "website", "sub_subject": "contact", "description": format!("Bench ticket {c}/{i}")});
+                ("/api/support/tickets".into(), m[company_of(c)].clone(), Some(body.to_string()), None)
+            }),
+        });
+    }
+    {
+        let (m, open) = (m.clone(), open.clone());
+        ops.push(Op {
+            name: "tenant posts a message",
+            method: "POST",
+            make: Arc::new(move |c, i| {
+                let company = company_of(c);
+                let body = json!({"body": format!("Any news? ({i})")});
+                (
+                    format!("/api/support/tickets/{}/messages", open[company]),
+                    m[company].clone(),
+                    Some(body.to_string()),
+                    None,
+                )
+            }),
+        });
+    }
+    ops.push(tenant("tenant list, first page", "/api/support/tickets", false));
+    ops.push(tenant("tenant list, status filter", "/api/support/tickets?status=in_progress", false));
+    ops.push(tenant("whale list, first page", "/api/support/tickets", true));
+    ops.push(tenant("whale list, status filter", "/api/support/tickets?status=in_progress", true));
+    {
+        let m = m.clone();
+        let cursor = seeded.deep_cursor.clone();
+        ops.push(Op {
+            name: "whale list, deep cursor page",
+            method: "GET",
+            make: Arc::new(move |_, _| (format!("/api/support/tickets?cursor={cursor}"), m[1].clone(), None, None)),
+        });
+    }
+    for (name, query) in [
+        ("admin list", ""),
+        ("admin list, status", "?status=new"),
+        ("admin list, subject", "?subject=billing"),
+        ("admin list, company", "?company_id=1"),
+        ("admin list, unassigned", "?assigned=unassigned"),
+    ] {
+        let owner = owner.clone();
+        ops.push(Op {
+            name,
+            method: "GET",
+            make: Arc::new(move |_, _| (format!("/platform-admin/tickets{query}"), owner.clone(), None, None)),
+        });
+    }
+    {
+        let agent = agent.clone();
+        ops.push(Op {
+            name: "support list",
+            method: "GET",
+            make: Arc::new(move |_, _| ("/platform-admin/tickets".into(), agent.clone(), None, None)),
+        });
+    }
+    let detail_path = format!("/platform-admin/tickets/{}", seeded.detail_ticket);
+    {
+        let (owner, path) = (owner.clone(), detail_path.clone());
+        ops.push(Op {
+            name: "ticket detail (50 messages)",
+            method: "GET",
+            make: Arc::new(move |_, _| (path.clone(), owner.clone(), None, None)),
+        });
+    }
+    // The ETag of the detail, for the poll.
+    let etag = runtime.block_on(async {
+        let stream = tokio::net::TcpStream::connect(&addr).await?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        let req = Request::get(detail_path.as_str())
+            .header("host", "b")
+            .header("authorization", format!("Bearer {owner}"))
+            .body(Full::new(Bytes::new()))?;
+        let resp = sender.send_request(req).await?;
+        anyhow::Ok(resp.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").to_string())
+    })?;
+    {
+        let (owner, path) = (owner.clone(), detail_path.clone());
+        ops.push(Op {
+            name: "poll answered 304",
+            method: "GET",
+            make: Arc::new(move |_, _| (path.clone(), owner.clone(), None, Some(("if-none-match", etag.clone())))),
+        });
+    }
+
+    let mut results = Vec::new();
+    for op in &ops {
+        for &clients in &args.clients {
+            let o = runtime.block_on(drive(&addr, op, clients, args.seconds, pid))?;
+            eprintln!(
+                "{:<32} {:>3} clients: {:>8.0} req/s, {} errors",
+                op.name,
+                clients,
+                o.requests as f64 / o.seconds,
+                o.errors
+            );
+            results.push((op.name, clients, o));
+        }
+    }
+    // Login alone: argon2id at the OWASP cost is slow on purpose.
+    let login = Op {
+        name: "login (argon2id, alone)",
+        method: "POST",
+        make: Arc::new(|_, _| {
+            (
+                "/api/auth/login".into(),
+                String::new(),
+                Some(json!({"email": "m2@bench.test", "password": "bench-password"}).to_string()),
+                None,
+            )
+        }),
+    };
+    let o = runtime.block_on(drive(&addr, &login, 1, args.seconds, pid))?;
+    results.push((login.name, 1, o));
+
+    let rss = peak_rss_mb(pid);
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let _ = server.wait();
+
+    let batch = args.clients.iter().copied().max().unwrap_or(1).max(1);
+    eprintln!("measuring the raw SQLite ceiling ...");
+    let ceiling = ceilings(&db_path, &seeded, args.seconds, batch)?;
+    let binary_bytes = std::fs::metadata(&bin)?.len();
+
+    // Report.
+    let ceiling_for = |name: &str| -> Option<(&'static str, f64)> {
+        let key = match name {
+            "tenant creates a ticket" => "create, group-committed",
+            "tenant list, first page" => "tenant list",
+            "whale list, first page" => "whale list",
+            "whale list, status filter" => "whale list, status filter",
+            "admin list" => "admin list",
+            "support list" => "support list",
+            "ticket detail (50 messages)" => "ticket detail (50 messages)",
+            _ => return None,
+        };
+        ceiling.get(key).map(|v| (key, *v))
+    };
+    let mut md = String::new();
+    md.push_str("| operation | clients | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | vs raw SQLite | others' CPU |\n");
+    md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let mut json_rows = Vec::new();
+    for (name, clients, o) in &results {
+        let rps = o.requests as f64 / o.seconds;
+        let cpu_us = if o.requests > 0 { o.server_cpu * 1e6 / o.requests as f64 } else { 0.0 };
+        let others = (o.machine_cpu - o.server_cpu - o.bench_cpu).max(0.0);
+        let others_share = if o.machine_cpu > 0.0 { others / o.machine_cpu } else { 0.0 };
+        let ratio = ceiling_for(name).map(|(_, c)| rps / c);
+        md.push_str(&format!(
+            "| {name} | {clients} | {rps:.0} | {:.2} | {:.2} | {:.2} | {} | {cpu_us:.0} | {} | {:.0}%{} |\n",
+            percentile(&o.latencies_us, 0.5),
+            percentile(&o.latencies_us, 0.99),
+            percentile(&o.latencies_us, 0.999),
+            o.errors,
+            ratio.map_or("–".to_string(), |r| format!("{:.0}%", r * 100.0)),
+            others_share * 100.0,
+            if others_share > 0.1 { " (noisy)" } else { "" },
+        ));
+        json_rows.push(json!({
+            "operation": name, "clients": clients, "requests": o.requests, "errors": o.errors, "rps": rps,
+            "p50_ms": percentile(&o.latencies_us, 0.5), "p99_ms": percentile(&o.latencies_us, 0.99),
+            "p999_ms": percentile(&o.latencies_us, 0.999), "server_cpu_us_per_request": cpu_us,
+            "server_cpu_s": o.server_cpu, "loadgen_cpu_s": o.bench_cpu, "other_cpu_s": others,
+            "noisy": others_share > 0.1, "ratio_to_ceiling": ratio,
+        }));
+    }
+    let poll = results
+        .iter()
+        .filter(|r| r.0 == "poll answered 304")
+        .map(|r| r.2.requests as f64 / r.2.seconds)
+        .fold(0.0, f64::max);
+    let detail = results
+        .iter()
+        .filter(|r| r.0 == "ticket detail (50 messages)")
+        .map(|r| r.2.requests as f64 / r.2.seconds)
+        .fold(0.0, f64::max);
+    md.push_str("\n| raw SQLite ceiling (same work, same durability, one connection) | per second |\n|---|---:|\n");
+    for (k, v) in &ceiling {
+        md.push_str(&format!("| {k} | {v:.0} |\n"));
+    }
+    md.push_str(&format!(
+        "\n| figure | value |\n|---|---:|\n| dataset | {} companies, {} tickets, {} messages, {} agents, whale {:.0}% |\n| seed time | {seed_secs:.1} s |\n| database size | {:.1} MB |\n| start-up to serving | {:.3} s |\n| server peak RSS | {rss:.1} MB |\n| release binary | {:.1} MB |\n| 304 poll vs 200 detail (best of each) | {:.1}× |\n",
+        args.companies, args.tickets, args.messages, args.agents, args.whale_share * 100.0,
+        db_bytes as f64 / 1e6, startup_secs, binary_bytes as f64 / 1e6, if detail > 0.0 { poll / detail } else { 0.0 },
+    ));
+    let report = json!({
+        "dataset": {"companies": args.companies, "tickets": args.tickets, "messages": args.messages, "agents": args.agents, "whale_share": args.whale_share},
+        "seconds_per_measurement": args.seconds, "seed_secs": seed_secs, "database_bytes": db_bytes, "startup_secs": startup_secs,
+        "server_peak_rss_mb": rss, "binary_bytes": binary_bytes, "ceiling_per_second": ceiling, "results": json_rows,
+        "poll_304_vs_detail_200": if detail > 0.0 { poll / detail } else { 0.0 },
+    });
+    std::fs::write(args.out.join("results.json"), serde_json::to_string_pretty(&report)?)?;
+    std::fs::write(args.out.join("results.md"), &md)?;
+    println!("{md}");
+    let errors: u64 = results.iter().map(|r| r.2.errors).sum();
+    if errors > 0 {
+        bail!("{errors} requests failed");
+    }
+    Ok(())
+}
