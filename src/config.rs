@@ -152,7 +152,7 @@ impl Default for PasswordConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { per_address_per_minute: 20, per_email_per_minute: 10 }
+        Self { per_address_per_minute: 100, per_email_per_minute: 10 }
     }
 }
 

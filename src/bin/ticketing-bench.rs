@@ -65,8 +65,8 @@ struct Args {
 /// What the seed made, for the requests to aim at.
 struct Seeded {
     whale: i64,
-    /// One open ticket per company, for messages.
-    open_ticket: Vec<i64>,
+    /// One open ticket per company that has tickets, for messages.
+    open_ticket: Vec<Option<i64>>,
     detail_ticket: i64,
     deep_cursor: String,
     agent: i64,
@@ -164,16 +164,18 @@ fn seed(path: &Path, a: &Args) -> anyhow::Result<Seeded> {
             messages_left -= count;
         }
     }
+    // Every company keeps one open ticket to post messages to.
+    tx.execute(
+        "UPDATE tickets SET status = 'new', closed_at = NULL
+         WHERE id IN (SELECT max(id) FROM tickets GROUP BY company_id)",
+        [],
+    )?;
     tx.commit()?;
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE);")?;
     let open_ticket = (0..=a.companies)
         .map(|c| {
-            conn.query_row(
-                "SELECT id FROM tickets WHERE company_id = ?1 AND status <> 'closed' ORDER BY id DESC LIMIT 1",
-                [c.max(1)],
-                |r| r.get(0),
-            )
-            .unwrap_or(1)
+            conn.query_row("SELECT max(id) FROM tickets WHERE company_id = ?1", [c.max(1)], |r| r.get(0))
+                .unwrap_or(None)
         })
         .collect();
     let (at, id): (i64, i64) = conn.query_row(
@@ -482,14 +484,11 @@ fn main() -> anyhow::Result<()> {
             name: "tenant posts a message",
             method: "POST",
             make: Arc::new(move |c, i| {
-                let company = company_of(c);
+                // A company without tickets (tiny datasets) writes to the whale's.
+                let company = if open[company_of(c)].is_some() { company_of(c) } else { 1 };
+                let ticket = open[company].unwrap_or(1);
                 let body = json!({"body": format!("Any news? ({i})")});
-                (
-                    format!("/api/support/tickets/{}/messages", open[company]),
-                    m[company].clone(),
-                    Some(body.to_string()),
-                    None,
-                )
+                (format!("/api/support/tickets/{ticket}/messages"), m[company].clone(), Some(body.to_string()), None)
             }),
         });
     }

@@ -158,7 +158,7 @@ fn configure(conn: &Connection, cfg: &DatabaseConfig, read_only: bool) -> rusqli
         Synchronous::Normal => "NORMAL",
     };
     conn.execute_batch(&format!(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;"
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8000;"
     ))?;
     if read_only {
         conn.execute_batch("PRAGMA query_only = ON;")?;
