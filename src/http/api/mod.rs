@@ -93,7 +93,9 @@ fn common_filters(query: &QueryMap, errors: &mut Vec<FieldError>) -> (TicketFilt
 /// same tag gets 304 and no body.
 fn with_etag(request_headers: &HeaderMap, value: &impl Serialize) -> Result<Response, ApiError> {
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
-    let tag = format!("\"{:016x}\"", fnv1a(&body));
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hasher::write(&mut hasher, &body);
+    let tag = format!("\"{:016x}\"", std::hash::Hasher::finish(&hasher));
     Ok(etag_response(request_headers, tag, || body))
 }
 
@@ -142,9 +144,4 @@ fn etag_response(request_headers: &HeaderMap, tag: String, make: impl FnOnce() -
         make(),
     )
         .into_response()
-}
-
-/// FNV-1a, 64 bits: a fast, stable fingerprint for ETags (not for security).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
