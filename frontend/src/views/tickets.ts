@@ -1,6 +1,6 @@
 // Logic the ticket views share, kept apart from templates for testing.
 import { ApiError } from '../api/client'
-import type { Page, SubjectEntry, Ticket } from '../api/types'
+import type { Page, SubjectEntry } from '../api/types'
 
 /** Field errors of a problem, by field name; other errors under ''. */
 export function fieldErrors(error: unknown): Record<string, string> {
@@ -32,7 +32,7 @@ export function validateNewTicket(input: { subject: string; description: string 
 }
 
 /** Appends a further page, skipping any ticket already shown. */
-export function appendPage(shown: Ticket[], page: Page<Ticket>): Ticket[] {
+export function appendPage<T extends { id: number }>(shown: T[], page: Page<T>): T[] {
   const ids = new Set(shown.map((t) => t.id))
   return [...shown, ...page.items.filter((t) => !ids.has(t.id))]
 }
