@@ -1,5 +1,5 @@
-//! Storage: one SQLite file. Reads go through an r2d2 pool of read-only
-//! connections; writes go through one writer thread that runs each request's
+//! Storage: one SQLite file. Reads run on a few reader threads, each holding
+//! a read-only connection from an r2d2 pool; writes go through one writer thread that runs each request's
 //! closure in its own savepoint inside a shared `BEGIN IMMEDIATE` transaction
 //! (group commit), commits once, and only then answers each request. Blocking
 //! work never runs on the async executor's threads.
@@ -130,7 +130,6 @@ type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 /// The database handle: cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Db {
-    pool: r2d2::Pool<SqliteConnectionManager>,
     readers: mpsc::Sender<ReadJob>,
     writer: mpsc::SyncSender<Box<dyn Job>>,
     path: Arc<PathBuf>,
@@ -198,7 +197,7 @@ impl Db {
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(move |c| configure(c, &read_cfg, true));
         let pool = r2d2::Pool::builder()
-            .max_size(cfg.read_pool_size + 1)
+            .max_size(cfg.read_pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .build(manager)?;
@@ -236,7 +235,7 @@ impl Db {
             .name("db-writer".into())
             .spawn(move || writer_loop(writer_conn, rx, max_batch, &thread_stats))
             .map_err(|e| DbError::Internal(format!("cannot start the writer thread: {e}")))?;
-        Ok(Db { pool, readers: read_tx, writer: tx, path: Arc::new(path), stats })
+        Ok(Db { readers: read_tx, writer: tx, path: Arc::new(path), stats })
     }
 
     pub fn path(&self) -> &Path {
@@ -276,12 +275,6 @@ impl Db {
         // An unbounded channel: the send never blocks the executor.
         self.readers.send(job).map_err(|_| DbError::Internal("the readers have stopped".into()))?;
         rx.await.map_err(|_| DbError::Internal("a reader dropped a request".into()))?
-    }
-
-    /// A pooled read-only connection for blocking code outside the request
-    /// path (the CLI's one-shot reads use [`Db::read`] too).
-    pub fn pool(&self) -> &r2d2::Pool<SqliteConnectionManager> {
-        &self.pool
     }
 
     /// Runs `f` in the writer's transaction. `f` sees a connection inside its

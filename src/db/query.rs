@@ -31,10 +31,6 @@ impl Sql {
         self
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     pub fn query<T>(&self, conn: &Connection, map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>) -> DbResult<Vec<T>> {
         let mut stmt = conn.prepare_cached(&self.text)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(self.params.iter()), map)?;

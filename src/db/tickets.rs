@@ -165,10 +165,17 @@ pub fn get(conn: &Connection, scope: &Scope, id: i64) -> DbResult<Ticket> {
 }
 
 /// The messages query of one ticket, oldest first.
-pub const MESSAGES_SQL: &str = "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
-     coalesce(u.name, a.name), m.body, m.created_at FROM ticket_messages m \
-     LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id \
-     WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id";
+pub const MESSAGES_SQL: &str = concat!(message_select!(), " WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id");
+
+/// A message with its sender's name; `message_from_row` maps it.
+macro_rules! message_select {
+    () => {
+        "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
+         coalesce(u.name, a.name), m.body, m.created_at FROM ticket_messages m \
+         LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id"
+    };
+}
+use message_select;
 
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let sender: String = r.get(2)?;
@@ -282,8 +289,7 @@ fn touch(conn: &Connection, ticket_id: i64, now: i64) -> DbResult<()> {
 }
 
 fn message_by_id(conn: &Connection, id: i64) -> DbResult<Message> {
-    let sql = MESSAGES_SQL.replace("WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id", "WHERE m.id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], message_from_row)?)
+    Ok(conn.prepare_cached(concat!(message_select!(), " WHERE m.id = ?1"))?.query_row([id], message_from_row)?)
 }
 
 /// Adds a tenant's or an agent's message to a ticket the caller may see.
@@ -411,15 +417,6 @@ pub fn assign(
 /// How many tickets there are in all (the demo seeds only an empty database).
 pub fn count(conn: &Connection) -> DbResult<i64> {
     Ok(conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
-}
-
-/// The id of the newest ticket the caller may see, if any (for tests and the demo).
-pub fn newest_visible(conn: &Connection, scope: &Scope) -> DbResult<Option<i64>> {
-    let mut sql = Sql::new("SELECT t.id FROM tickets t WHERE 1");
-    let (visible, params) = scope.predicate();
-    sql.and(visible, params);
-    sql.push(" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 1", []);
-    Ok(sql.query(conn, |r| r.get(0))?.into_iter().next())
 }
 
 /// Backdates a ticket and its thread (the demo seeds a history this way).

@@ -107,13 +107,13 @@ async fn ticket_detail(
     id: i64,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let held = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let held = if_none_match(headers).map(str::to_owned);
     let (tag, detail) = state
         .db
         .read(move |conn| {
             let (updated, newest) = crate::db::tickets::version(conn, &scope, id)?;
             let tag = format!("\"t{id}.{updated}.{newest}\"");
-            if held.as_deref().is_some_and(|h| h.split(',').any(|t| t.trim().trim_start_matches("W/") == tag)) {
+            if held.as_deref().is_some_and(|h| holds(h, &tag)) {
                 return Ok((tag, None));
             }
             Ok((tag, Some(crate::db::tickets::detail(conn, &scope, id)?)))
@@ -128,12 +128,18 @@ async fn ticket_detail(
     }
 }
 
+fn if_none_match(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
+}
+
+/// Whether an `If-None-Match` value names `tag` (weak or strong) or is `*`.
+fn holds(if_none_match: &str, tag: &str) -> bool {
+    if_none_match.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == tag)
+}
+
 /// Answers 304 when the client holds `tag`, else the body `make` builds.
 fn etag_response(request_headers: &HeaderMap, tag: String, make: impl FnOnce() -> Vec<u8>) -> Response {
-    let matches = request_headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*"));
+    let matches = if_none_match(request_headers).is_some_and(|h| holds(h, &tag));
     let tag_value = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""));
     if matches {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag_value)]).into_response();
