@@ -26,7 +26,7 @@ use ticketing::{
     db::{
         self,
         audit::AuditMeta,
-        tickets::{self, NewTicket, TicketFilter},
+        tickets::{self, NewTicket, Opener, TicketFilter},
     },
     domain::{Body, Cursor, PageRequest, Status, Subject},
 };
@@ -34,7 +34,7 @@ use ticketing::{
 const SECRET: &str = "benchmark-secret-that-is-long-enough-0123456789";
 const SUBJECTS: [&str; 6] = ["website", "billing", "account", "domain", "email", "other"];
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(about = "Benchmark ticketing against the raw SQLite ceiling of the same work")]
 struct Args {
     #[arg(long, default_value_t = 1_000)]
@@ -60,6 +60,9 @@ struct Args {
     /// Where to write the database and the results.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
+    /// Run only the operations whose name contains one of these (e.g. `create,list`).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 /// What the seed made, for the requests to aim at.
@@ -246,6 +249,35 @@ struct Outcome {
     machine_cpu: f64,
 }
 
+impl Outcome {
+    /// Adds another slice of the same measurement.
+    fn absorb(&mut self, other: Outcome) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+        self.seconds += other.seconds;
+        self.server_cpu += other.server_cpu;
+        self.bench_cpu += other.bench_cpu;
+        self.machine_cpu += other.machine_cpu;
+    }
+
+    fn rate(&self) -> f64 {
+        if self.seconds > 0.0 { self.requests as f64 / self.seconds } else { 0.0 }
+    }
+
+    fn server_cpu_us(&self) -> f64 {
+        if self.requests > 0 { self.server_cpu * 1e6 / self.requests as f64 } else { 0.0 }
+    }
+
+    /// The share of the machine's busy CPU taken by neither the server nor
+    /// the load generator.
+    fn others_share(&self) -> f64 {
+        let others = (self.machine_cpu - self.server_cpu - self.bench_cpu).max(0.0);
+        if self.machine_cpu > 0.0 { others / self.machine_cpu } else { 0.0 }
+    }
+}
+
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -323,38 +355,76 @@ fn ceiling_rate(seconds: f64, mut work: impl FnMut(u64) -> anyhow::Result<u64>) 
     Ok(done as f64 / started.elapsed().as_secs_f64())
 }
 
-fn ceilings(path: &Path, s: &Seeded, seconds: f64, batch: usize) -> anyhow::Result<BTreeMap<&'static str, f64>> {
+/// The raw ceiling of ticket creation: `db::tickets::create` straight on a
+/// connection at the server's durability, each ticket in its own savepoint
+/// as the writer runs it, `batch` tickets per transaction. While the server
+/// runs, its checkpointer copies the WAL into the database, as it does for its
+/// own writer, so this connection's automatic checkpoint is turned off too.
+struct CreateCeiling {
+    conn: Connection,
+    companies: usize,
+    input: NewTicket,
+    next: u64,
+}
+
+impl CreateCeiling {
+    fn open(path: &Path, companies: usize, server_checkpoints: bool) -> anyhow::Result<CreateCeiling> {
+        let cfg = DatabaseConfig { path: path.to_owned(), ..DatabaseConfig::default() };
+        let input = NewTicket {
+            subject: Subject::parse("website").map_err(|e| anyhow::anyhow!(e.message))?,
+            sub_subject: Some(Subject::parse("contact").map_err(|e| anyhow::anyhow!(e.message))?),
+            description: Body::parse("description", "Bench ticket 0/0").map_err(|e| anyhow::anyhow!(e.message))?,
+        };
+        let conn = db::open_connection(path, &cfg)?;
+        if server_checkpoints {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        Ok(CreateCeiling { conn, companies: companies.max(1), input, next: 0 })
+    }
+
+    /// Copies the WAL into the database and empties it, so that what one
+    /// slice wrote is not checkpointed on the next slice's time.
+    fn settle(&self) -> anyhow::Result<()> {
+        settle(&self.conn)
+    }
+
+    /// Tickets created per second over `seconds`.
+    fn rate(&mut self, seconds: f64, batch: usize) -> anyhow::Result<f64> {
+        let meta = AuditMeta::default();
+        ceiling_rate(seconds, |_| {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            for _ in 0..batch {
+                self.next += 1;
+                let c = (self.next as usize % self.companies) as i64 + 1;
+                let opener = Opener {
+                    company_id: c,
+                    company_name: format!("Company {c}"),
+                    user_id: c,
+                    user_name: format!("Manager {c}"),
+                };
+                self.conn.execute_batch("SAVEPOINT job")?;
+                tickets::create(&self.conn, &opener, &self.input, &meta)?;
+                self.conn.execute_batch("RELEASE job")?;
+            }
+            self.conn.execute_batch("COMMIT")?;
+            Ok(batch as u64)
+        })
+    }
+}
+
+fn settle(conn: &Connection) -> anyhow::Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// The raw ceilings of the reads, and of creation one transaction each.
+fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let cfg = DatabaseConfig { path: path.to_owned(), ..DatabaseConfig::default() };
     let conn = db::open_connection(path, &cfg)?;
-    let meta = AuditMeta::default();
-    let input = NewTicket {
-        subject: Subject::parse("website").map_err(|e| anyhow::anyhow!(e.message))?,
-        sub_subject: None,
-        description: Body::parse("description", "Contact form not sending.").map_err(|e| anyhow::anyhow!(e.message))?,
-    };
     let mut out = BTreeMap::new();
-    let company = |i: u64| (i as usize % (s.manager_of.len() - 1)) as i64 + 1;
     out.insert(
         "create, one transaction each",
-        ceiling_rate(seconds, |i| {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            tickets::create(&conn, company(i), company(i), &input, &meta)?;
-            conn.execute_batch("COMMIT")?;
-            Ok(1)
-        })?,
-    );
-    out.insert(
-        "create, group-committed",
-        ceiling_rate(seconds, |i| {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            for k in 0..batch as u64 {
-                conn.execute_batch("SAVEPOINT job")?;
-                tickets::create(&conn, company(i * 1000 + k), company(i * 1000 + k), &input, &meta)?;
-                conn.execute_batch("RELEASE job")?;
-            }
-            conn.execute_batch("COMMIT")?;
-            Ok(batch as u64)
-        })?,
+        CreateCeiling::open(path, s.manager_of.len() - 1, false)?.rate(seconds, 1)?,
     );
     let page = PageRequest::default();
     let list = |scope: Scope, filter: TicketFilter, page: PageRequest| {
@@ -395,6 +465,64 @@ fn ceilings(path: &Path, s: &Seeded, seconds: f64, batch: usize) -> anyhow::Resu
     Ok(out)
 }
 
+/// A running `ticketing serve` on loopback.
+struct Server {
+    child: Child,
+    addr: String,
+    pid: u32,
+    startup_secs: f64,
+}
+
+impl Server {
+    fn start(bin: &Path, db: &Path, port: u16, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Server> {
+        let addr = format!("127.0.0.1:{port}");
+        let started = Instant::now();
+        let child = Command::new(bin)
+            .args(["serve", "--bind", &addr])
+            .env("TICKETING_DB", db)
+            .env("TICKETING_AUTH_SECRET", SECRET)
+            .env("TICKETING_AUTH_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "1000000")
+            .env("TICKETING_AUTH_RATE_LIMIT_PER_EMAIL_PER_MINUTE", "1000000")
+            .env("TICKETING_LOG", "error")
+            .env_remove("TICKETING_CONFIG")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("cannot start the server")?;
+        let pid = child.id();
+        let mut server = Server { child, addr, pid, startup_secs: 0.0 };
+        server.startup_secs = runtime.block_on(async {
+            for _ in 0..2500 {
+                if tokio::net::TcpStream::connect(&server.addr).await.is_ok() {
+                    return Ok(started.elapsed().as_secs_f64());
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            anyhow::bail!("the server did not start")
+        })?;
+        Ok(server)
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.pid.to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One line of the report.
+struct Row {
+    name: &'static str,
+    clients: usize,
+    outcome: Outcome,
+    /// The raw ceiling measured in slices between this row's own slices.
+    paired_ceiling: Option<f64>,
+}
+
+const CREATE: &str = "tenant creates a ticket";
+const FIRST_PAGE: &str = "tenant list, first page";
+/// Slices per interleaved measurement: HTTP and its ceiling (or two
+/// servers) take turns, so a drift in the disk's fsync time hits both.
+const ROUNDS: usize = 4;
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     std::fs::create_dir_all(&args.out)?;
@@ -406,6 +534,7 @@ fn main() -> anyhow::Result<()> {
     if !bin.exists() {
         bail!("the server binary {} does not exist: build it with cargo build --release", bin.display());
     }
+    let selected = |name: &str| args.only.is_empty() || args.only.iter().any(|o| name.contains(o.as_str()));
 
     eprintln!(
         "seeding {} companies, {} tickets, {} messages, {} agents ...",
@@ -416,6 +545,10 @@ fn main() -> anyhow::Result<()> {
     let seed_secs = t.elapsed().as_secs_f64();
     let db_bytes = std::fs::metadata(&db_path)?.len();
     eprintln!("seeded in {seed_secs:.1} s ({:.1} MB)", db_bytes as f64 / 1e6);
+    // The same companies, users and agents with no tickets: what "cost does
+    // not grow with the data" is measured against.
+    let empty_path = args.out.join("empty.db");
+    seed(&empty_path, &Args { tickets: 0, messages: 0, only: Vec::new(), ..args.clone() })?;
 
     let keys = TokenKeys::new(SECRET.as_bytes(), 600);
     let user_token = |id: i64| keys.issue(TokenKind::User, id, 1).map(|t| t.0);
@@ -425,32 +558,10 @@ fn main() -> anyhow::Result<()> {
     let owner = admin_token(seeded.owner)?;
     let agent = admin_token(seeded.agent)?;
 
-    let port = 20000 + (std::process::id() % 20000) as u16;
-    let addr = format!("127.0.0.1:{port}");
-    let started = Instant::now();
-    let mut server: Child = Command::new(&bin)
-        .args(["serve", "--bind", &addr])
-        .env("TICKETING_DB", &db_path)
-        .env("TICKETING_AUTH_SECRET", SECRET)
-        .env("TICKETING_AUTH_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "1000000")
-        .env("TICKETING_AUTH_RATE_LIMIT_PER_EMAIL_PER_MINUTE", "1000000")
-        .env("TICKETING_LOG", "error")
-        .env_remove("TICKETING_CONFIG")
-        .stdout(Stdio::null())
-        .spawn()
-        .context("cannot start the server")?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let startup_secs = runtime.block_on(async {
-        for _ in 0..500 {
-            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-                return Ok(started.elapsed().as_secs_f64());
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        anyhow::bail!("the server did not start")
-    })?;
-    let pid = server.id();
-
+    let port = 20000 + (std::process::id() % 20000) as u16;
+    let server = Server::start(&bin, &db_path, port, &runtime)?;
+    let (addr, pid) = (server.addr.clone(), server.pid);
     let companies = seeded.manager_of.len() - 1;
     let open = Arc::new(seeded.open_ticket.clone());
     let m = managers.clone();
@@ -470,7 +581,7 @@ fn main() -> anyhow::Result<()> {
     {
         let m = m.clone();
         ops.push(Op {
-            name: "tenant creates a ticket",
+            name: CREATE,
             method: "POST",
             make: Arc::new(move |c, i| {
                 let body = json!({"subject": "website", "sub_subject": "contact", "description": format!("Bench ticket {c}/{i}")});
@@ -492,7 +603,7 @@ fn main() -> anyhow::Result<()> {
             }),
         });
     }
-    ops.push(tenant("tenant list, first page", "/api/support/tickets", false));
+    ops.push(tenant(FIRST_PAGE, "/api/support/tickets", false));
     ops.push(tenant("tenant list, status filter", "/api/support/tickets?status=in_progress", false));
     ops.push(tenant("whale list, first page", "/api/support/tickets", true));
     ops.push(tenant("whale list, status filter", "/api/support/tickets?status=in_progress", true));
@@ -557,20 +668,43 @@ fn main() -> anyhow::Result<()> {
         });
     }
 
-    let mut results = Vec::new();
+    ops.retain(|op| selected(op.name));
+    // A short unmeasured turn of each, so no figure pays for cold caches.
+    for op in &ops {
+        runtime.block_on(drive(&addr, op, 4, 0.2, pid))?;
+    }
+    let mut create_ceiling = CreateCeiling::open(&db_path, seeded.manager_of.len() - 1, true)?;
+    let max_batch = DatabaseConfig::default().max_write_batch as usize;
+    let mut rows = Vec::new();
     for op in &ops {
         for &clients in &args.clients {
-            let o = runtime.block_on(drive(&addr, op, clients, args.seconds, pid))?;
+            let row = if op.name == CREATE {
+                // Creation and its group-committed ceiling take turns.
+                let (mut o, mut ceiling) = (Outcome::default(), 0.0);
+                for _ in 0..ROUNDS {
+                    create_ceiling.settle()?;
+                    o.absorb(runtime.block_on(drive(&addr, op, clients, args.seconds / ROUNDS as f64, pid))?);
+                    create_ceiling.settle()?;
+                    // N clients can put at most N requests in one commit.
+                    let batch = clients.min(max_batch);
+                    ceiling += create_ceiling.rate(args.seconds / ROUNDS as f64, batch)? / ROUNDS as f64;
+                }
+                Row { name: op.name, clients, outcome: o, paired_ceiling: Some(ceiling) }
+            } else {
+                let o = runtime.block_on(drive(&addr, op, clients, args.seconds, pid))?;
+                Row { name: op.name, clients, outcome: o, paired_ceiling: None }
+            };
             eprintln!(
                 "{:<32} {:>3} clients: {:>8.0} req/s, {} errors",
                 op.name,
                 clients,
-                o.requests as f64 / o.seconds,
-                o.errors
+                row.outcome.rate(),
+                row.outcome.errors
             );
-            results.push((op.name, clients, o));
+            rows.push(row);
         }
     }
+    drop(create_ceiling);
     // Login alone: argon2id at the OWASP cost is slow on purpose.
     let login = Op {
         name: "login (argon2id, alone)",
@@ -584,23 +718,69 @@ fn main() -> anyhow::Result<()> {
             )
         }),
     };
-    let o = runtime.block_on(drive(&addr, &login, 1, args.seconds, pid))?;
-    results.push((login.name, 1, o));
+    if selected(login.name) {
+        let o = runtime.block_on(drive(&addr, &login, 1, args.seconds, pid))?;
+        rows.push(Row { name: login.name, clients: 1, outcome: o, paired_ceiling: None });
+    }
+
+    // Cost against size: the full database and the empty one, each behind
+    // its own server, take turns at the most clients.
+    let mut growth = Vec::new();
+    let clients = args.clients.iter().copied().max().unwrap_or(1);
+    let empty = Server::start(&bin, &empty_path, port + 1, &runtime)?;
+    let cfg = DatabaseConfig::default();
+    let (full_conn, empty_conn) = (db::open_connection(&db_path, &cfg)?, db::open_connection(&empty_path, &cfg)?);
+    for op in ops.iter().filter(|op| op.name == CREATE || op.name == FIRST_PAGE) {
+        let (mut full, mut none) = (Outcome::default(), Outcome::default());
+        for _ in 0..ROUNDS {
+            settle(&full_conn)?;
+            full.absorb(runtime.block_on(drive(&addr, op, clients, args.seconds / ROUNDS as f64, pid))?);
+            settle(&empty_conn)?;
+            none.absorb(runtime.block_on(drive(&empty.addr, op, clients, args.seconds / ROUNDS as f64, empty.pid))?);
+        }
+        eprintln!("{:<32} full {:>8.0}/s, empty {:>8.0}/s", op.name, full.rate(), none.rate());
+        growth.push((op.name, clients, full, none));
+    }
+    drop((full_conn, empty_conn));
+    empty.stop();
 
     let rss = peak_rss_mb(pid);
-    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-    let _ = server.wait();
+    let startup_secs = server.startup_secs;
+    server.stop();
 
-    let batch = args.clients.iter().copied().max().unwrap_or(1).max(1);
     eprintln!("measuring the raw SQLite ceiling ...");
-    let ceiling = ceilings(&db_path, &seeded, args.seconds, batch)?;
+    let ceiling = ceilings(&db_path, &seeded, args.seconds)?;
     let binary_bytes = std::fs::metadata(&bin)?.len();
+    let report = Report { args: &args, rows: &rows, ceiling: &ceiling, growth: &growth };
+    let md = report.markdown(seed_secs, db_bytes, startup_secs, rss, binary_bytes);
+    let json = report.json(seed_secs, db_bytes, startup_secs, rss, binary_bytes);
+    std::fs::write(args.out.join("results.json"), serde_json::to_string_pretty(&json)?)?;
+    std::fs::write(args.out.join("results.md"), &md)?;
+    println!("{md}");
+    let errors: u64 = rows.iter().map(|r| r.outcome.errors).sum::<u64>()
+        + growth.iter().map(|g| g.2.errors + g.3.errors).sum::<u64>();
+    if errors > 0 {
+        bail!("{errors} requests failed");
+    }
+    Ok(())
+}
 
-    // Report.
-    let ceiling_for = |name: &str| -> Option<(&'static str, f64)> {
-        let key = match name {
-            "tenant creates a ticket" => "create, group-committed",
-            "tenant list, first page" => "tenant list",
+/// The results, as markdown and JSON.
+struct Report<'a> {
+    args: &'a Args,
+    rows: &'a [Row],
+    ceiling: &'a BTreeMap<&'static str, f64>,
+    growth: &'a [(&'static str, usize, Outcome, Outcome)],
+}
+
+impl Report<'_> {
+    /// The ceiling an operation is compared with, and its name.
+    fn ceiling_of(&self, row: &Row) -> Option<f64> {
+        if let Some(c) = row.paired_ceiling {
+            return Some(c);
+        }
+        let key = match row.name {
+            FIRST_PAGE => "tenant list",
             "whale list, first page" => "whale list",
             "whale list, status filter" => "whale list, status filter",
             "admin list" => "admin list",
@@ -608,67 +788,102 @@ fn main() -> anyhow::Result<()> {
             "ticket detail (50 messages)" => "ticket detail (50 messages)",
             _ => return None,
         };
-        ceiling.get(key).map(|v| (key, *v))
-    };
-    let mut md = String::new();
-    md.push_str("| operation | clients | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | vs raw SQLite | others' CPU |\n");
-    md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    let mut json_rows = Vec::new();
-    for (name, clients, o) in &results {
-        let rps = o.requests as f64 / o.seconds;
-        let cpu_us = if o.requests > 0 { o.server_cpu * 1e6 / o.requests as f64 } else { 0.0 };
-        let others = (o.machine_cpu - o.server_cpu - o.bench_cpu).max(0.0);
-        let others_share = if o.machine_cpu > 0.0 { others / o.machine_cpu } else { 0.0 };
-        let ratio = ceiling_for(name).map(|(_, c)| rps / c);
+        self.ceiling.get(key).copied()
+    }
+
+    fn best(&self, name: &str) -> f64 {
+        self.rows.iter().filter(|r| r.name == name).map(|r| r.outcome.rate()).fold(0.0, f64::max)
+    }
+
+    fn poll_ratio(&self) -> f64 {
+        let detail = self.best("ticket detail (50 messages)");
+        if detail > 0.0 { self.best("poll answered 304") / detail } else { 0.0 }
+    }
+
+    fn markdown(&self, seed_secs: f64, db_bytes: u64, startup_secs: f64, rss: f64, binary_bytes: u64) -> String {
+        let mut md = String::new();
+        md.push_str("| operation | clients | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | vs raw SQLite | others' CPU |\n");
+        md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for row in self.rows {
+            let o = &row.outcome;
+            let others = o.others_share();
+            md.push_str(&format!(
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {} | {:.0}%{} |\n",
+                row.name,
+                row.clients,
+                o.rate(),
+                percentile(&o.latencies_us, 0.5),
+                percentile(&o.latencies_us, 0.99),
+                percentile(&o.latencies_us, 0.999),
+                o.errors,
+                o.server_cpu_us(),
+                self.ceiling_of(row).map_or("–".to_string(), |c| format!("{:.0}%", o.rate() / c * 100.0)),
+                others * 100.0,
+                if others > 0.1 { " (noisy)" } else { "" },
+            ));
+        }
+        md.push_str("\n| raw SQLite ceiling (same work, same durability, one connection) | per second |\n|---|---:|\n");
+        for row in self.rows.iter().filter(|r| r.paired_ceiling.is_some()) {
+            md.push_str(&format!(
+                "| create, group-committed, between the {}-client slices | {:.0} |\n",
+                row.clients,
+                row.paired_ceiling.unwrap_or_default()
+            ));
+        }
+        for (k, v) in self.ceiling {
+            md.push_str(&format!("| {k} | {v:.0} |\n"));
+        }
+        if !self.growth.is_empty() {
+            md.push_str("\n| at the full size vs an empty database (taking turns) | clients | full req/s | empty req/s | ratio |\n|---|---:|---:|---:|---:|\n");
+            for (name, clients, full, none) in self.growth {
+                md.push_str(&format!(
+                    "| {name} | {clients} | {:.0} | {:.0} | {:.0}% |\n",
+                    full.rate(),
+                    none.rate(),
+                    full.rate() / none.rate().max(f64::MIN_POSITIVE) * 100.0
+                ));
+            }
+        }
+        let a = self.args;
         md.push_str(&format!(
-            "| {name} | {clients} | {rps:.0} | {:.2} | {:.2} | {:.2} | {} | {cpu_us:.0} | {} | {:.0}%{} |\n",
-            percentile(&o.latencies_us, 0.5),
-            percentile(&o.latencies_us, 0.99),
-            percentile(&o.latencies_us, 0.999),
-            o.errors,
-            ratio.map_or("–".to_string(), |r| format!("{:.0}%", r * 100.0)),
-            others_share * 100.0,
-            if others_share > 0.1 { " (noisy)" } else { "" },
+            "\n| figure | value |\n|---|---:|\n| dataset | {} companies, {} tickets, {} messages, {} agents, whale {:.0}% |\n| seed time | {seed_secs:.1} s |\n| database size | {:.1} MB |\n| start-up to serving | {startup_secs:.3} s |\n| server peak RSS | {rss:.1} MB |\n| release binary | {:.1} MB |\n| 304 poll vs 200 detail (best of each) | {:.1}× |\n",
+            a.companies, a.tickets, a.messages, a.agents, a.whale_share * 100.0,
+            db_bytes as f64 / 1e6, binary_bytes as f64 / 1e6, self.poll_ratio(),
         ));
-        json_rows.push(json!({
-            "operation": name, "clients": clients, "requests": o.requests, "errors": o.errors, "rps": rps,
-            "p50_ms": percentile(&o.latencies_us, 0.5), "p99_ms": percentile(&o.latencies_us, 0.99),
-            "p999_ms": percentile(&o.latencies_us, 0.999), "server_cpu_us_per_request": cpu_us,
-            "server_cpu_s": o.server_cpu, "loadgen_cpu_s": o.bench_cpu, "other_cpu_s": others,
-            "noisy": others_share > 0.1, "ratio_to_ceiling": ratio,
-        }));
+        md
     }
-    let poll = results
-        .iter()
-        .filter(|r| r.0 == "poll answered 304")
-        .map(|r| r.2.requests as f64 / r.2.seconds)
-        .fold(0.0, f64::max);
-    let detail = results
-        .iter()
-        .filter(|r| r.0 == "ticket detail (50 messages)")
-        .map(|r| r.2.requests as f64 / r.2.seconds)
-        .fold(0.0, f64::max);
-    md.push_str("\n| raw SQLite ceiling (same work, same durability, one connection) | per second |\n|---|---:|\n");
-    for (k, v) in &ceiling {
-        md.push_str(&format!("| {k} | {v:.0} |\n"));
+
+    fn json(&self, seed_secs: f64, db_bytes: u64, startup_secs: f64, rss: f64, binary_bytes: u64) -> serde_json::Value {
+        let a = self.args;
+        let rows: Vec<_> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let o = &row.outcome;
+                json!({
+                    "operation": row.name, "clients": row.clients, "requests": o.requests, "errors": o.errors,
+                    "rps": o.rate(), "p50_ms": percentile(&o.latencies_us, 0.5),
+                    "p99_ms": percentile(&o.latencies_us, 0.99), "p999_ms": percentile(&o.latencies_us, 0.999),
+                    "server_cpu_us_per_request": o.server_cpu_us(), "server_cpu_s": o.server_cpu,
+                    "loadgen_cpu_s": o.bench_cpu, "other_cpu_s": (o.machine_cpu - o.server_cpu - o.bench_cpu).max(0.0),
+                    "noisy": o.others_share() > 0.1, "ceiling_per_second": self.ceiling_of(row),
+                    "ratio_to_ceiling": self.ceiling_of(row).map(|c| o.rate() / c),
+                })
+            })
+            .collect();
+        let growth: Vec<_> = self
+            .growth
+            .iter()
+            .map(|(name, clients, full, none)| {
+                json!({"operation": name, "clients": clients, "full_rps": full.rate(), "empty_rps": none.rate(),
+                       "ratio": full.rate() / none.rate().max(f64::MIN_POSITIVE)})
+            })
+            .collect();
+        json!({
+            "dataset": {"companies": a.companies, "tickets": a.tickets, "messages": a.messages, "agents": a.agents, "whale_share": a.whale_share},
+            "seconds_per_measurement": a.seconds, "seed_secs": seed_secs, "database_bytes": db_bytes, "startup_secs": startup_secs,
+            "server_peak_rss_mb": rss, "binary_bytes": binary_bytes, "ceiling_per_second": self.ceiling, "results": rows,
+            "full_vs_empty": growth, "poll_304_vs_detail_200": self.poll_ratio(),
+        })
     }
-    md.push_str(&format!(
-        "\n| figure | value |\n|---|---:|\n| dataset | {} companies, {} tickets, {} messages, {} agents, whale {:.0}% |\n| seed time | {seed_secs:.1} s |\n| database size | {:.1} MB |\n| start-up to serving | {:.3} s |\n| server peak RSS | {rss:.1} MB |\n| release binary | {:.1} MB |\n| 304 poll vs 200 detail (best of each) | {:.1}× |\n",
-        args.companies, args.tickets, args.messages, args.agents, args.whale_share * 100.0,
-        db_bytes as f64 / 1e6, startup_secs, binary_bytes as f64 / 1e6, if detail > 0.0 { poll / detail } else { 0.0 },
-    ));
-    let report = json!({
-        "dataset": {"companies": args.companies, "tickets": args.tickets, "messages": args.messages, "agents": args.agents, "whale_share": args.whale_share},
-        "seconds_per_measurement": args.seconds, "seed_secs": seed_secs, "database_bytes": db_bytes, "startup_secs": startup_secs,
-        "server_peak_rss_mb": rss, "binary_bytes": binary_bytes, "ceiling_per_second": ceiling, "results": json_rows,
-        "poll_304_vs_detail_200": if detail > 0.0 { poll / detail } else { 0.0 },
-    });
-    std::fs::write(args.out.join("results.json"), serde_json::to_string_pretty(&report)?)?;
-    std::fs::write(args.out.join("results.md"), &md)?;
-    println!("{md}");
-    let errors: u64 = results.iter().map(|r| r.2.errors).sum();
-    if errors > 0 {
-        bail!("{errors} requests failed");
-    }
-    Ok(())
 }

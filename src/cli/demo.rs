@@ -287,19 +287,21 @@ fn seed_rows(conn: &rusqlite::Connection, hash: &str) -> DbResult<()> {
             sub_subject: script.sub_subject.map(Subject::parse).transpose().map_err(crate::db::DbError::invalid)?,
             description: Body::parse("description", script.description).map_err(crate::db::DbError::invalid)?,
         };
-        let id = tickets::create(conn, company, manager, &input, &meta)?.ticket.id;
+        let opener = tickets::Opener::load(conn, company, manager)?;
+        let id = tickets::create(conn, &opener, &input, &meta)?.ticket.id;
         let agent = admins[script.assignee.unwrap_or(1)];
+        let agent_name = accounts::admin_by_id(conn, agent)?.map(|a| a.name).unwrap_or_default();
         if let Some(index) = script.assignee {
             tickets::assign(conn, &Scope::All, admins[0], id, Some(admins[index]), &meta)?;
         }
         for (who, text) in script.thread {
             let body = Body::parse("body", text).map_err(crate::db::DbError::invalid)?;
-            let (scope, sender) = if *who == 'a' {
-                (Scope::All, Sender::Agent(agent))
+            let (scope, author) = if *who == 'a' {
+                (Scope::All, (Sender::Agent(agent), agent_name.as_str()))
             } else {
-                (Scope::Company(company), Sender::Tenant(manager))
+                (Scope::Company(company), (Sender::Tenant(manager), opener.user_name.as_str()))
             };
-            tickets::add_message(conn, &scope, sender, id, &body, &meta)?;
+            tickets::add_message(conn, &scope, author, id, &body, &meta)?;
         }
         if script.status != Status::New {
             tickets::set_status(conn, &Scope::All, agent, id, script.status, &meta)?;

@@ -260,6 +260,32 @@ pub fn memberships(conn: &Connection, user_id: i64) -> DbResult<Vec<Membership>>
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The account check of a tenant request: the user and their companies in
+/// one indexed lookup (by id, then the memberships by user), so that a
+/// disabled account or a changed password is seen on the very next request.
+pub const USER_WITH_MEMBERSHIPS_SQL: &str = "SELECT u.id, u.email, u.name, u.active, u.token_version, u.created_at, \
+     c.id, c.name, m.role FROM users u LEFT JOIN company_memberships m ON m.user_id = u.id \
+     LEFT JOIN companies c ON c.id = m.company_id WHERE u.id = ?1";
+
+pub fn user_with_memberships(conn: &Connection, id: i64) -> DbResult<Option<(User, Vec<Membership>)>> {
+    let mut stmt = conn.prepare_cached(USER_WITH_MEMBERSHIPS_SQL)?;
+    let mut rows = stmt.query([id])?;
+    let mut found: Option<(User, Vec<Membership>)> = None;
+    while let Some(r) = rows.next()? {
+        let entry = match &mut found {
+            Some(entry) => entry,
+            None => found.insert((user_from_row(r)?, Vec::new())),
+        };
+        if let Some(company) = r.get::<_, Option<i64>>(6)? {
+            entry.1.push(Membership { id: company, name: r.get(7)?, role: r.get(8)? });
+        }
+    }
+    if let Some((_, companies)) = &mut found {
+        companies.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+    Ok(found)
+}
+
 pub fn list_users(conn: &Connection) -> DbResult<Vec<(User, Vec<Membership>)>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, email, name, active, token_version, created_at FROM users ORDER BY id")?;

@@ -131,7 +131,7 @@ type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 #[derive(Clone)]
 pub struct Db {
     readers: mpsc::Sender<ReadJob>,
-    writer: mpsc::SyncSender<Box<dyn Job>>,
+    writer: tokio::sync::mpsc::Sender<Box<dyn Job>>,
     path: Arc<PathBuf>,
     stats: Arc<WriterStats>,
 }
@@ -191,6 +191,10 @@ impl Db {
             tracing::warn!(copy = %copy.display(), "the database is about to be upgraded; a copy was kept");
         }
         migrate::run(&mut writer_conn)?;
+        // Checkpoints run on their own thread (below), so a commit never
+        // waits for the WAL to be copied into a large database file.
+        writer_conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpoint_conn = open_connection(&path, cfg)?;
 
         let read_cfg = cfg.clone();
         let manager = SqliteConnectionManager::file(&path)
@@ -227,14 +231,26 @@ impl Db {
                 .map_err(|e| DbError::Internal(format!("cannot start a reader thread: {e}")))?;
         }
 
-        let (tx, rx) = mpsc::sync_channel::<Box<dyn Job>>(1024);
+        // Bounded, so a flood waits in the handlers (async) rather than
+        // growing a queue without end.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Box<dyn Job>>(1024);
         let stats = Arc::new(WriterStats::default());
         let max_batch = cfg.max_write_batch as usize;
         let thread_stats = stats.clone();
+        // The writer holds `alive`; when it ends, the checkpointer does too.
+        let (alive, writer_gone) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(writer_conn, rx, max_batch, &thread_stats))
+            .spawn(move || {
+                let _alive = alive;
+                writer_loop(writer_conn, rx, max_batch, &thread_stats)
+            })
             .map_err(|e| DbError::Internal(format!("cannot start the writer thread: {e}")))?;
+        let wal = wal_path(&path);
+        std::thread::Builder::new()
+            .name("db-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpoint_conn, &wal, &writer_gone))
+            .map_err(|e| DbError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(Db { readers: read_tx, writer: tx, path: Arc::new(path), stats })
     }
 
@@ -248,12 +264,11 @@ impl Db {
 
     /// The database's size on disk: the file and its write-ahead log.
     pub fn size_bytes(&self) -> u64 {
-        let wal = {
-            let mut name = self.path.as_os_str().to_os_string();
-            name.push("-wal");
-            PathBuf::from(name)
-        };
-        [self.path.as_ref().clone(), wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+        [self.path.as_ref().clone(), wal_path(&self.path)]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
     }
 
     /// Runs `f` on a read-only connection of a reader thread, off the async
@@ -288,13 +303,9 @@ impl Db {
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
         let job: Box<dyn Job> = Box::new(WriteRequest { f, tx, span: tracing::Span::current() });
-        let writer = self.writer.clone();
         self.stats.queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // The channel is bounded: a full queue must block a thread, not the executor.
-        tokio::task::spawn_blocking(move || writer.send(job))
-            .await
-            .map_err(|e| DbError::Internal(format!("writer hand-off failed: {e}")))?
-            .map_err(|_| DbError::Internal("the writer has stopped".into()))?;
+        // An async send: a full queue suspends this request, never a thread.
+        self.writer.send(job).await.map_err(|_| DbError::Internal("the writer has stopped".into()))?;
         rx.await.map_err(|_| DbError::Internal("the writer dropped a request".into()))?
     }
 
@@ -308,44 +319,100 @@ impl Db {
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, max_batch: usize, stats: &WriterStats) {
-    use std::sync::atomic::Ordering::Relaxed;
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        stats.queued.fetch_sub(batch.len() as i64, Relaxed);
-        stats.last_batch.store(batch.len() as u64, Relaxed);
-        stats.batches.fetch_add(1, Relaxed);
-        stats.jobs.fetch_add(batch.len() as u64, Relaxed);
-        stats.largest_batch.fetch_max(batch.len() as u64, Relaxed);
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_os_string();
+    name.push("-wal");
+    PathBuf::from(name)
+}
 
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-            tracing::error!(error = %e, "cannot begin a write transaction");
-            for job in batch {
-                job.abandon(DbError::Internal(format!("cannot begin a write transaction: {e}")));
-            }
+/// Copies committed WAL frames into the database file, off the writer's
+/// path: every quarter second in which the WAL was written to. `PASSIVE`
+/// never blocks the writer or a reader; once every frame is copied SQLite
+/// starts the WAL over from its beginning.
+fn checkpoint_loop(conn: &Connection, wal: &Path, writer_gone: &mpsc::Receiver<()>) {
+    // The WAL file keeps its largest size; past this it is cut back.
+    if let Err(e) = conn.pragma_update(None, "journal_size_limit", 64i64 << 20) {
+        tracing::warn!(error = %e, "cannot limit the size of the WAL file");
+    }
+    let modified = || std::fs::metadata(wal).and_then(|m| m.modified()).ok();
+    let mut checkpointed = None;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = writer_gone.recv_timeout(Duration::from_millis(250)) {
+        let now = modified();
+        if now.is_none() || now == checkpointed {
             continue;
         }
-        let mut pending = Vec::with_capacity(batch.len());
-        for job in batch {
-            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-                tracing::error!(error = %e, "cannot open a savepoint");
-                job.abandon(DbError::Internal(format!("cannot open a savepoint: {e}")));
-                continue;
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
+            Ok((frames, copied)) => {
+                tracing::trace!(frames, copied, "checkpoint");
+                // Frames a reader still needed are copied on a later turn.
+                if copied == frames {
+                    checkpointed = now;
+                }
             }
-            let result = job.run(&conn);
-            let end = if result.succeeded() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-            if let Err(e) = conn.execute_batch(end) {
-                tracing::error!(error = %e, "cannot close a savepoint");
-            }
-            pending.push(result);
+            Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
         }
-        let commit = conn.execute_batch("COMMIT").map_err(|e| {
+    }
+}
+
+/// Runs one statement through the statement cache (the writer's fixed
+/// transaction statements are parsed once).
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// Runs a job in its own savepoint: released if it succeeded, rolled back
+/// alone if it failed.
+fn run_in_savepoint(conn: &Connection, job: Box<dyn Job>) -> Option<Box<dyn Pending>> {
+    if let Err(e) = exec(conn, "SAVEPOINT job") {
+        tracing::error!(error = %e, "cannot open a savepoint");
+        job.abandon(DbError::Internal(format!("cannot open a savepoint: {e}")));
+        return None;
+    }
+    let result = job.run(conn);
+    let closed = if result.succeeded() {
+        exec(conn, "RELEASE job")
+    } else {
+        exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job"))
+    };
+    if let Err(e) = closed {
+        tracing::error!(error = %e, "cannot close a savepoint");
+    }
+    Some(result)
+}
+
+/// The writer: every write waiting in the queue, and every one that arrives
+/// while those run, goes into one transaction (up to `max_batch`), each in
+/// its own savepoint; one commit, then every request is answered.
+fn writer_loop(
+    conn: Connection,
+    mut rx: tokio::sync::mpsc::Receiver<Box<dyn Job>>,
+    max_batch: usize,
+    stats: &WriterStats,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    while let Some(first) = rx.blocking_recv() {
+        if let Err(e) = exec(&conn, "BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            stats.queued.fetch_sub(1, Relaxed);
+            first.abandon(DbError::Internal(format!("cannot begin a write transaction: {e}")));
+            continue;
+        }
+        let mut pending = Vec::new();
+        let (mut taken, mut next) = (0usize, Some(first));
+        while let Some(job) = next.take() {
+            taken += 1;
+            stats.queued.fetch_sub(1, Relaxed);
+            pending.extend(run_in_savepoint(&conn, job));
+            if taken < max_batch {
+                next = rx.try_recv().ok();
+            }
+        }
+        stats.last_batch.store(taken as u64, Relaxed);
+        stats.batches.fetch_add(1, Relaxed);
+        stats.jobs.fetch_add(taken as u64, Relaxed);
+        stats.largest_batch.fetch_max(taken as u64, Relaxed);
+        let commit = exec(&conn, "COMMIT").map_err(|e| {
             tracing::error!(error = %e, "commit failed; the batch is rolled back");
             let _ = conn.execute_batch("ROLLBACK");
             format!("commit failed: {e}")
@@ -423,6 +490,35 @@ mod tests {
         assert_eq!(names.len(), 10);
         assert!(!names.contains(&"c5".to_string()));
         assert!(db.stats().largest_batch.load(std::sync::atomic::Ordering::Relaxed) > 1, "jobs were batched");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_checkpointer_copies_the_wal_into_the_database_off_the_writer() {
+        let (dir, db) = test_db();
+        let file_size = || std::fs::metadata(dir.path().join("t.db")).unwrap().len();
+        let before = file_size();
+        // About 2 MB in the WAL; the writer itself never checkpoints.
+        for i in 0..40 {
+            db.write(move |c| {
+                c.execute("CREATE TABLE IF NOT EXISTS filler(i INTEGER, b BLOB)", [])?;
+                c.execute("INSERT INTO filler(i, b) VALUES (?1, zeroblob(50000))", [i])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+        // Wait (bounded) for the checkpointer's turn: the rows reach the file.
+        let mut grown = false;
+        for _ in 0..100 {
+            if file_size() > before + 1_000_000 {
+                grown = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(grown, "the database file stayed at {} bytes", file_size());
+        let rows: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM filler", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(rows, 40);
     }
 
     #[tokio::test]

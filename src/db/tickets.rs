@@ -164,18 +164,11 @@ pub fn get(conn: &Connection, scope: &Scope, id: i64) -> DbResult<Ticket> {
     get_sql(scope, id).query(conn, ticket_from_row)?.into_iter().next().ok_or(DbError::NotFound)
 }
 
-/// The messages query of one ticket, oldest first.
-pub const MESSAGES_SQL: &str = concat!(message_select!(), " WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id");
-
-/// A message with its sender's name; `message_from_row` maps it.
-macro_rules! message_select {
-    () => {
-        "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
-         coalesce(u.name, a.name), m.body, m.created_at FROM ticket_messages m \
-         LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id"
-    };
-}
-use message_select;
+/// The messages query of one ticket, oldest first, with each sender's name.
+pub const MESSAGES_SQL: &str = "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
+     coalesce(u.name, a.name), m.body, m.created_at FROM ticket_messages m \
+     LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id \
+     WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id";
 
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let sender: String = r.get(2)?;
@@ -225,30 +218,46 @@ pub struct NewTicket {
     pub description: Body,
 }
 
+/// The manager opening a ticket and their company, as the request's account
+/// check read them: the 201 is built from these and the written values, with
+/// no read-back inside the write transaction.
+#[derive(Debug, Clone)]
+pub struct Opener {
+    pub company_id: i64,
+    pub company_name: String,
+    pub user_id: i64,
+    pub user_name: String,
+}
+
+impl Opener {
+    /// Reads the names, for callers that hold only the ids (the demo seed).
+    pub fn load(conn: &Connection, company_id: i64, user_id: i64) -> DbResult<Opener> {
+        let (company_name, user_name) = conn
+            .prepare_cached("SELECT c.name, u.name FROM companies c, users u WHERE c.id = ?1 AND u.id = ?2")?
+            .query_row((company_id, user_id), |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => DbError::NotFound,
+                e => e.into(),
+            })?;
+        Ok(Opener { company_id, company_name, user_id, user_name })
+    }
+}
+
 /// Opens a ticket: the ticket (status `new`), its first message and the audit
 /// row, all in the caller's transaction.
-pub fn create(
-    conn: &Connection,
-    company_id: i64,
-    user_id: i64,
-    input: &NewTicket,
-    meta: &AuditMeta,
-) -> DbResult<TicketDetail> {
+pub fn create(conn: &Connection, opener: &Opener, input: &NewTicket, meta: &AuditMeta) -> DbResult<TicketDetail> {
+    let Opener { company_id, user_id, .. } = *opener;
     let now = Timestamp::now().micros();
+    let sub_subject = input.sub_subject.as_ref().map(Subject::as_str);
     conn.prepare_cached(
         "INSERT INTO tickets(company_id, created_by_user_id, type, subject, sub_subject, status,
                              last_activity_at, created_at, updated_at)
          VALUES (?1, ?2, 'support', ?3, ?4, 'new', ?5, ?5, ?5)",
     )?
-    .execute((
-        company_id,
-        user_id,
-        input.subject.as_str(),
-        input.sub_subject.as_ref().map(Subject::as_str),
-        now,
-    ))?;
+    .execute((company_id, user_id, input.subject.as_str(), sub_subject, now))?;
     let id = conn.last_insert_rowid();
-    insert_message(conn, id, Sender::Tenant(user_id), input.description.as_str(), now)?;
+    let sender = Sender::Tenant(user_id);
+    let message_id = insert_message(conn, id, sender, input.description.as_str(), now)?;
     audit::append(
         conn,
         &audit::Entry::new("ticket.create", Actor::User(user_id)).company(company_id).ticket(id).detail(json!({
@@ -256,7 +265,25 @@ pub fn create(
         })),
         meta,
     )?;
-    detail(conn, &Scope::Company(company_id), id)
+    let ticket = Ticket {
+        id,
+        company_id,
+        company_name: opener.company_name.clone(),
+        created_by_user_id: user_id,
+        created_by_name: opener.user_name.clone(),
+        kind: "support".into(),
+        subject: input.subject.as_str().into(),
+        sub_subject: sub_subject.map(str::to_owned),
+        status: Status::New,
+        assigned_admin_id: None,
+        assigned_admin_name: None,
+        last_activity_at: Timestamp(now),
+        created_at: Timestamp(now),
+        updated_at: Timestamp(now),
+        closed_at: None,
+    };
+    let first = written_message(message_id, id, sender, &opener.user_name, input.description.as_str(), now);
+    Ok(TicketDetail { ticket, messages: vec![first] })
 }
 
 /// Who writes a message.
@@ -268,12 +295,19 @@ pub enum Sender {
     System(i64),
 }
 
+impl Sender {
+    /// `sender_type`, `sender_user_id`, `sender_admin_id`.
+    fn columns(self) -> (SenderType, Option<i64>, Option<i64>) {
+        match self {
+            Sender::Tenant(u) => (SenderType::Tenant, Some(u), None),
+            Sender::Agent(a) => (SenderType::Agent, None, Some(a)),
+            Sender::System(a) => (SenderType::System, None, Some(a)),
+        }
+    }
+}
+
 fn insert_message(conn: &Connection, ticket_id: i64, sender: Sender, body: &str, now: i64) -> DbResult<i64> {
-    let (kind, user, admin) = match sender {
-        Sender::Tenant(u) => (SenderType::Tenant, Some(u), None),
-        Sender::Agent(a) => (SenderType::Agent, None, Some(a)),
-        Sender::System(a) => (SenderType::System, None, Some(a)),
-    };
+    let (kind, user, admin) = sender.columns();
     conn.prepare_cached(
         "INSERT INTO ticket_messages(ticket_id, sender_type, sender_user_id, sender_admin_id, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -282,30 +316,50 @@ fn insert_message(conn: &Connection, ticket_id: i64, sender: Sender, body: &str,
     Ok(conn.last_insert_rowid())
 }
 
+/// A message as it was just written, for the answer (no read-back).
+fn written_message(id: i64, ticket_id: i64, sender: Sender, sender_name: &str, body: &str, now: i64) -> Message {
+    let (sender_type, sender_user_id, sender_admin_id) = sender.columns();
+    Message {
+        id,
+        ticket_id,
+        sender_type,
+        sender_user_id,
+        sender_admin_id,
+        sender_name: Some(sender_name.to_owned()),
+        body: body.to_owned(),
+        created_at: Timestamp(now),
+    }
+}
+
 fn touch(conn: &Connection, ticket_id: i64, now: i64) -> DbResult<()> {
     conn.prepare_cached("UPDATE tickets SET last_activity_at = ?2, updated_at = ?2 WHERE id = ?1")?
         .execute((ticket_id, now))?;
     Ok(())
 }
 
-fn message_by_id(conn: &Connection, id: i64) -> DbResult<Message> {
-    Ok(conn.prepare_cached(concat!(message_select!(), " WHERE m.id = ?1"))?.query_row([id], message_from_row)?)
-}
-
 /// Adds a tenant's or an agent's message to a ticket the caller may see.
-/// A tenant cannot write on a closed ticket (`ticket_closed`).
+/// A tenant cannot write on a closed ticket (`ticket_closed`). `sender_name`
+/// is the sender's name as their request's account check read it.
 pub fn add_message(
     conn: &Connection,
     scope: &Scope,
-    sender: Sender,
+    (sender, sender_name): (Sender, &str),
     ticket_id: i64,
     body: &Body,
     meta: &AuditMeta,
 ) -> DbResult<Message> {
-    let ticket = get(conn, scope, ticket_id)?;
+    let mut sql = Sql::new("SELECT t.company_id, t.status FROM tickets t WHERE t.id = ?");
+    sql.push("", [Value::Integer(ticket_id)]);
+    let (visible, params) = scope.predicate();
+    sql.and(visible, params);
+    let (company_id, status) = sql
+        .query(conn, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .into_iter()
+        .next()
+        .ok_or(DbError::NotFound)?;
     let actor = match sender {
         Sender::Tenant(user) => {
-            if ticket.status == Status::Closed {
+            if status == Status::Closed.as_str() {
                 return Err(DbError::conflict("ticket_closed", "this ticket is closed; open a new ticket instead"));
             }
             Actor::User(user)
@@ -318,12 +372,12 @@ pub fn add_message(
     audit::append(
         conn,
         &audit::Entry::new("ticket.message.create", actor)
-            .company(ticket.company_id)
+            .company(company_id)
             .ticket(ticket_id)
             .detail(json!({"message_id": id, "length": body.as_str().chars().count()})),
         meta,
     )?;
-    message_by_id(conn, id)
+    Ok(written_message(id, ticket_id, sender, sender_name, body.as_str(), now))
 }
 
 /// Sets a ticket's status. The current status again is a no-op (nothing

@@ -147,16 +147,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let (id, version) = verified_account(parts, &state, TokenKind::User)?;
-        let found = state
-            .db
-            .read(move |conn| {
-                let Some(user) = accounts::user_by_id(conn, id)? else {
-                    return Ok(None);
-                };
-                let memberships = accounts::memberships(conn, id)?;
-                Ok(Some((user, memberships)))
-            })
-            .await?;
+        let found = state.db.read(move |conn| accounts::user_with_memberships(conn, id)).await?;
         match found {
             Some((user, memberships)) if user.active && user.token_version == version => {
                 Ok(TenantUser { user, memberships })

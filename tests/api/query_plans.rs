@@ -70,6 +70,10 @@ async fn every_hot_query_uses_an_index() {
         queries.push((name.into(), audit::list_sql(&filter, &page)));
     }
 
+    let mut account = Sql::new(ticketing::db::accounts::USER_WITH_MEMBERSHIPS_SQL);
+    account.push("", [rusqlite::types::Value::Integer(1)]);
+    queries.push(("tenant account check".into(), account));
+
     let mut problems = Vec::new();
     for (name, sql) in &queries {
         let plan = plan_of(&app, sql);

@@ -92,8 +92,9 @@ pub async fn reply(
     let body = parse_message(body)?;
     let scope = admin.scope();
     let sender = Sender::Agent(admin.admin.id);
+    let name = admin.admin.name;
     let message =
-        state.db.write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit)).await?;
+        state.db.write(move |conn| tickets::add_message(conn, &scope, (sender, &name), id, &body, &meta.audit)).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 

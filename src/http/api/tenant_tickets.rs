@@ -17,7 +17,7 @@ use super::{
 use crate::{
     app::AppState,
     config::SubjectEntry,
-    db::tickets::{self, Message, NewTicket, Sender, Ticket, TicketDetail},
+    db::tickets::{self, Message, NewTicket, Opener, Sender, Ticket, TicketDetail},
     domain::{Body, FieldError, Page, Subject},
     http::{
         error::{ApiError, ApiResult, Problem},
@@ -124,8 +124,13 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateTicket>,
 ) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
     let input = parse_new_ticket(&state, body)?;
-    let (company, user) = (tenant.company.id, tenant.user.id);
-    let detail = state.db.write(move |conn| tickets::create(conn, company, user, &input, &meta.audit)).await?;
+    let opener = Opener {
+        company_id: tenant.company.id,
+        company_name: tenant.company.name,
+        user_id: tenant.user.id,
+        user_name: tenant.user.name,
+    };
+    let detail = state.db.write(move |conn| tickets::create(conn, &opener, &input, &meta.audit)).await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
@@ -174,7 +179,8 @@ pub async fn reply(
     let body = parse_message(body)?;
     let scope = tenant.scope();
     let sender = Sender::Tenant(tenant.user.id);
+    let name = tenant.user.name;
     let message =
-        state.db.write(move |conn| tickets::add_message(conn, &scope, sender, id, &body, &meta.audit)).await?;
+        state.db.write(move |conn| tickets::add_message(conn, &scope, (sender, &name), id, &body, &meta.audit)).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
