@@ -21,7 +21,10 @@ class Server:
     def __init__(self, workdir=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="ticketing-load-")
         self.db = os.path.join(self.dir, "load.db")
-        self.port = random.randint(20000, 40000)
+        # Below Linux's ephemeral range (32768 and up): a client's own
+        # connection attempts while the server restarts can then never take
+        # the port (a TCP self-connect), which made a restart fail to bind.
+        self.port = random.randint(20000, 32000)
         self.proc = None
         self.log = os.path.join(self.dir, "serve.log")
         self.env = dict(
@@ -52,7 +55,9 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("the server did not start")
+        with open(self.log) as f:
+            tail = f.read()[-2000:]
+        raise RuntimeError(f"the server did not start (exit code {self.proc.poll()}); its log ends:\n{tail}")
 
     def kill(self, sig=signal.SIGKILL):
         self.proc.send_signal(sig)

@@ -48,8 +48,8 @@ struct Args {
     /// Share of all tickets held by the one "whale" company.
     #[arg(long, default_value_t = 0.2)]
     whale_share: f64,
-    /// Concurrent clients, e.g. 1,16,64.
-    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    /// Concurrent clients, e.g. 1,16,32,64.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,32,64")]
     clients: Vec<usize>,
     /// Seconds per measurement.
     #[arg(long, default_value_t = 3.0)]
@@ -559,7 +559,8 @@ fn main() -> anyhow::Result<()> {
     let agent = admin_token(seeded.agent)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let port = 20000 + (std::process::id() % 20000) as u16;
+    // Below the ephemeral range (32768 and up), so no client socket holds it.
+    let port = 20000 + (std::process::id() % 12000) as u16;
     let server = Server::start(&bin, &db_path, port, &runtime)?;
     let (addr, pid) = (server.addr.clone(), server.pid);
     let companies = seeded.manager_of.len() - 1;
