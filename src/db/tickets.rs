@@ -150,18 +150,30 @@ pub fn list(conn: &Connection, scope: &Scope, filter: &TicketFilter, page: &Page
     Ok(Page::from_rows(rows, page.limit, |t| Cursor { at: t.last_activity_at.micros(), id: t.id }))
 }
 
-/// The ticket-by-id query under the caller's scope.
-pub fn get_sql(scope: &Scope, id: i64) -> Sql {
-    let mut sql = Sql::new(&format!("SELECT {TICKET_COLUMNS}{TICKET_FROM} WHERE t.id = ?"));
+/// `select_from` for the ticket `t` with this id, under the caller's scope:
+/// every by-id read goes through here, so a ticket outside the scope is
+/// simply not found.
+fn visible_by_id(select_from: &str, scope: &Scope, id: i64) -> Sql {
+    let mut sql = Sql::new(&format!("{select_from} WHERE t.id = ?"));
     sql.push("", [Value::Integer(id)]);
     let (visible, params) = scope.predicate();
     sql.and(visible, params);
     sql
 }
 
+/// Runs a by-id query: its one row, or `NotFound`.
+fn one<T>(conn: &Connection, sql: Sql, map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> DbResult<T> {
+    sql.query(conn, map)?.into_iter().next().ok_or(DbError::NotFound)
+}
+
+/// The ticket-by-id query under the caller's scope.
+pub fn get_sql(scope: &Scope, id: i64) -> Sql {
+    visible_by_id(&format!("SELECT {TICKET_COLUMNS}{TICKET_FROM}"), scope, id)
+}
+
 /// One ticket, if the caller may see it.
 pub fn get(conn: &Connection, scope: &Scope, id: i64) -> DbResult<Ticket> {
-    get_sql(scope, id).query(conn, ticket_from_row)?.into_iter().next().ok_or(DbError::NotFound)
+    one(conn, get_sql(scope, id), ticket_from_row)
 }
 
 /// The messages query of one ticket, oldest first, with each sender's name.
@@ -197,17 +209,12 @@ pub fn detail(conn: &Connection, scope: &Scope, id: i64) -> DbResult<TicketDetai
 /// newest message. Cheap to read (two indexed lookups), so a poll that
 /// changed nothing never loads the thread.
 pub fn version(conn: &Connection, scope: &Scope, id: i64) -> DbResult<(i64, i64)> {
-    let mut sql = Sql::new(
-        "SELECT t.updated_at, (SELECT max(m.id) FROM ticket_messages m WHERE m.ticket_id = t.id) \
-         FROM tickets t WHERE t.id = ?",
+    let sql = visible_by_id(
+        "SELECT t.updated_at, (SELECT max(m.id) FROM ticket_messages m WHERE m.ticket_id = t.id) FROM tickets t",
+        scope,
+        id,
     );
-    sql.push("", [Value::Integer(id)]);
-    let (visible, params) = scope.predicate();
-    sql.and(visible, params);
-    sql.query(conn, |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))?
-        .into_iter()
-        .next()
-        .ok_or(DbError::NotFound)
+    one(conn, sql, |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))
 }
 
 /// A new ticket as a manager opens it.
@@ -348,18 +355,11 @@ pub fn add_message(
     body: &Body,
     meta: &AuditMeta,
 ) -> DbResult<Message> {
-    let mut sql = Sql::new("SELECT t.company_id, t.status FROM tickets t WHERE t.id = ?");
-    sql.push("", [Value::Integer(ticket_id)]);
-    let (visible, params) = scope.predicate();
-    sql.and(visible, params);
-    let (company_id, status) = sql
-        .query(conn, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-        .into_iter()
-        .next()
-        .ok_or(DbError::NotFound)?;
+    let sql = visible_by_id("SELECT t.company_id, t.status FROM tickets t", scope, ticket_id);
+    let (company_id, status): (i64, String) = one(conn, sql, |r| Ok((r.get(0)?, r.get(1)?)))?;
     let actor = match sender {
         Sender::Tenant(user) => {
-            if status == Status::Closed.as_str() {
+            if matches!(Status::parse(&status), Ok(Status::Closed)) {
                 return Err(DbError::conflict("ticket_closed", "this ticket is closed; open a new ticket instead"));
             }
             Actor::User(user)
