@@ -7,7 +7,11 @@ use crate::{
     config::Config,
     db::Db,
     domain::{FieldError, Subject},
-    http::{limit::LoginLimiter, metrics::Metrics},
+    http::{
+        client::TrustedProxies,
+        limit::{LoginLimiter, WriteLimiter},
+        metrics::Metrics,
+    },
 };
 
 #[derive(Clone)]
@@ -17,6 +21,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub hasher: Hasher,
     pub limiter: Arc<LoginLimiter>,
+    pub writes: Arc<WriteLimiter>,
+    pub proxies: Arc<TrustedProxies>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -32,12 +38,16 @@ impl AppState {
         let keys = TokenKeys::new(&secret, config.auth.token_ttl_minutes);
         let hasher = Hasher::new(&config.auth.password)?;
         let limiter = LoginLimiter::new(&config.auth.rate_limit);
+        let writes = WriteLimiter::new(&config.limits);
+        let proxies = TrustedProxies::new(config.server.trusted_proxy_nets().map_err(anyhow::Error::msg)?);
         Ok(AppState {
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),
             hasher,
             limiter: Arc::new(limiter),
+            writes: Arc::new(writes),
+            proxies: Arc::new(proxies),
             metrics: Arc::new(Metrics::default()),
         })
     }

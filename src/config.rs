@@ -36,7 +36,26 @@ pub struct Config {
     pub auth: AuthConfig,
     pub ui: UiConfig,
     pub metrics: MetricsConfig,
+    pub limits: LimitsConfig,
     pub subjects: Vec<SubjectEntry>,
+}
+
+/// Per-account limits on writes, so that one account cannot flood the
+/// database with tickets and messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Writes (new tickets, messages, changes) one account may make per
+    /// minute, sustained; 0 turns the limit off.
+    pub writes_per_minute: u32,
+    /// How many writes may come at once before the per-minute rate applies.
+    pub write_burst: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { writes_per_minute: 60, write_burst: 20 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -52,6 +71,13 @@ pub struct ServerConfig {
     pub bind: String,
     pub body_limit_bytes: u64,
     pub request_timeout_secs: u64,
+    /// A connection that has not sent a whole request head within this many
+    /// seconds is closed; so is a keep-alive connection idle for as long.
+    pub header_read_timeout_secs: u64,
+    /// Connections served at once; past it, new ones wait to be accepted.
+    pub max_connections: u32,
+    /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,19 +113,42 @@ pub struct PasswordConfig {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Password hashes computed at once (each takes `memory_kib`); a few
+    /// times as many may wait, and past that a sign-in is answered 503.
+    pub max_concurrent: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
+    /// Failed sign-ins allowed per minute from one client address.
     pub per_address_per_minute: u32,
+    /// Failed sign-ins allowed per minute for one email from one address.
     pub per_email_per_minute: u32,
+    /// Failed sign-ins allowed per minute for one email from all addresses
+    /// together; addresses that signed in to it before are exempt.
+    pub per_email_all_addresses_per_minute: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UiConfig {
     pub poll_interval_secs: u32,
+}
+
+impl ServerConfig {
+    /// The trusted proxies as networks; a bare address is a network of one.
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|raw| {
+                let raw = raw.trim();
+                raw.parse::<ipnet::IpNet>()
+                    .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{raw:?} is not an address or a CIDR such as 10.0.0.0/8"))
+            })
+            .collect()
+    }
 }
 
 /// One catalogue entry: a subject and its finer sub-subjects.
@@ -115,7 +164,14 @@ pub struct SubjectEntry {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:5000".into(), body_limit_bytes: 64 * 1024, request_timeout_secs: 30 }
+        Self {
+            bind: "127.0.0.1:5000".into(),
+            body_limit_bytes: 64 * 1024,
+            request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            max_connections: 1024,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -146,13 +202,13 @@ impl Default for AuthConfig {
 impl Default for PasswordConfig {
     /// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        Self { memory_kib: 19456, iterations: 2, parallelism: 1 }
+        Self { memory_kib: 19456, iterations: 2, parallelism: 1, max_concurrent: 4 }
     }
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { per_address_per_minute: 100, per_email_per_minute: 10 }
+        Self { per_address_per_minute: 100, per_email_per_minute: 10, per_email_all_addresses_per_minute: 100 }
     }
 }
 
@@ -178,6 +234,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             ui: UiConfig::default(),
             metrics: MetricsConfig::default(),
+            limits: LimitsConfig::default(),
             subjects: vec![
                 entry("website", "Website", &["contact", "content", "layout", "performance", "forms"]),
                 entry("billing", "Billing", &["invoice", "payment", "refund", "plan"]),
@@ -271,6 +328,15 @@ impl Config {
                 toml::Value::Boolean(_) => toml::Value::Boolean(value.trim().parse().map_err(|_| {
                     ConfigError::Env { var: var.clone(), message: format!("expected true or false, got {value:?}") }
                 })?),
+                // A list of strings, comma-separated (e.g. the trusted proxies).
+                toml::Value::Array(items) if items.iter().all(toml::Value::is_str) => toml::Value::Array(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| toml::Value::String(v.to_string()))
+                        .collect(),
+                ),
                 _ => {
                     return Err(ConfigError::Env {
                         var,
@@ -304,6 +370,15 @@ impl Config {
         if self.server.request_timeout_secs == 0 {
             return bad("server.request_timeout_secs", "must be at least 1");
         }
+        if self.server.header_read_timeout_secs == 0 || self.server.header_read_timeout_secs > 3600 {
+            return bad("server.header_read_timeout_secs", "must be between 1 and 3600");
+        }
+        if self.server.max_connections == 0 || self.server.max_connections > 1_000_000 {
+            return bad("server.max_connections", "must be between 1 and 1000000");
+        }
+        if let Err(e) = self.server.trusted_proxy_nets() {
+            return bad("server.trusted_proxies", &e);
+        }
         if self.database.path.as_os_str().is_empty() {
             return bad("database.path", "must not be empty");
         }
@@ -331,6 +406,15 @@ impl Config {
         }
         if self.auth.rate_limit.per_email_per_minute == 0 {
             return bad("auth.rate_limit.per_email_per_minute", "must be at least 1");
+        }
+        if self.auth.rate_limit.per_email_all_addresses_per_minute == 0 {
+            return bad("auth.rate_limit.per_email_all_addresses_per_minute", "must be at least 1");
+        }
+        if p.max_concurrent == 0 || p.max_concurrent > 256 {
+            return bad("auth.password.max_concurrent", "must be between 1 and 256");
+        }
+        if self.limits.writes_per_minute > 0 && self.limits.write_burst == 0 {
+            return bad("limits.write_burst", "must be at least 1 when limits.writes_per_minute is set");
         }
         if !self.metrics.token.is_empty() && self.metrics.token.len() < 16 {
             return bad("metrics.token", "must be at least 16 characters long");
@@ -465,6 +549,22 @@ mod tests {
         let cfg = Config::load(Some(&path), vars, &flags).unwrap();
         assert_eq!(cfg.server.bind, "127.0.0.1:8000");
         assert_eq!(cfg.database.path, PathBuf::from("x.db"));
+    }
+
+    #[test]
+    fn trusted_proxies_come_comma_separated_from_the_environment_and_bad_ones_are_named() {
+        let vars = env(&[("TICKETING_SERVER_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,,::1")]);
+        let cfg = Config::load(None, vars, &Overrides::default()).unwrap();
+        assert_eq!(cfg.server.trusted_proxies, ["10.0.0.0/8", "127.0.0.1", "::1"]);
+        assert_eq!(cfg.server.trusted_proxy_nets().unwrap().len(), 3);
+        let err = Config::load(
+            None,
+            env(&[("TICKETING_SERVER_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local")]),
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("server.trusted_proxies") && err.contains("proxy.local"), "{err}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 pub mod password;
 pub mod token;
 
-pub use password::Hasher;
+pub use password::{Busy, Hasher};
 pub use token::{Claims, TokenKeys, TokenKind};
 
 /// Fills `buf` with bytes from the operating system's secure source.

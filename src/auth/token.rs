@@ -83,9 +83,31 @@ impl TokenKeys {
         Ok((token, claims.exp))
     }
 
-    /// Verifies signature, algorithm and every time and identity claim.
+    /// Verifies signature, algorithm and every time and identity claim. Also
+    /// refused: a header with `crit` (extensions this server does not know
+    /// must not be ignored, RFC 7515 §4.1.11), an `iat` in the future, and a
+    /// lifetime (`exp - iat`) longer than this server gives out.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|d| d.claims)
+        if header_has_crit(token) {
+            return None;
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+        let now = jsonwebtoken::get_current_timestamp();
+        if claims.iat > now + LEEWAY_SECS || claims.exp < claims.iat || claims.exp - claims.iat > self.ttl_secs {
+            return None;
+        }
+        Some(claims)
+    }
+}
+
+/// Whether the token's header names critical extensions (or cannot be read).
+fn header_has_crit(token: &str) -> bool {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let Some(header) = token.split('.').next() else { return true };
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(header) else { return true };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(fields)) => fields.contains_key("crit"),
+        _ => true,
     }
 }
 
@@ -120,14 +142,8 @@ pub fn load_secret(configured: &str, file: &str, generated: &Path) -> anyhow::Re
 
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    let mut file =
+        crate::files::create_private(path).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())

@@ -17,8 +17,8 @@ pub fn run(config: &Config, file: &Path) -> anyhow::Result<()> {
     let conn = rusqlite::Connection::open_with_flags(&config.database.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .with_context(|| format!("cannot open the database {}", config.database.path.display()))?;
     conn.busy_timeout(std::time::Duration::from_millis(config.database.busy_timeout_ms))?;
-    let target = file.to_str().context("the backup path must be valid UTF-8")?;
-    conn.execute("VACUUM INTO ?1", [target]).with_context(|| format!("cannot write the backup {}", file.display()))?;
+    crate::db::migrate::vacuum_into(&conn, file)
+        .with_context(|| format!("cannot write the backup {}", file.display()))?;
     eprintln!("backed up {} to {}", config.database.path.display(), file.display());
     Ok(())
 }

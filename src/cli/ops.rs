@@ -20,12 +20,7 @@ pub struct ServerLock {
 
 fn open_lock(config: &Config) -> anyhow::Result<File> {
     let path = config.lock_path();
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))
+    crate::files::open_or_create_private(&path).with_context(|| format!("cannot open the lock file {}", path.display()))
 }
 
 impl ServerLock {
@@ -73,6 +68,7 @@ pub fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
     let target = &config.database.path;
     let staged = sibling(target, ".restoring");
     std::fs::copy(file, &staged).with_context(|| format!("cannot copy {} next to the database", file.display()))?;
+    crate::files::restrict(&staged)?;
     File::open(&staged)?.sync_all()?;
     if target.exists() {
         let stamp = crate::domain::Timestamp::now().to_rfc3339().replace([':', '.'], "-");

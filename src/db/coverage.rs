@@ -62,9 +62,13 @@ pub fn replace(
 pub struct TeamMember {
     pub id: i64,
     pub name: String,
-    pub email: String,
+    /// Left out for support agents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub role: AdminRole,
-    pub active: bool,
+    /// Left out for support agents (who see active members only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
     /// Left out where the caller may not read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Vec<String>>,
@@ -79,9 +83,9 @@ pub fn team(conn: &Connection) -> DbResult<Vec<TeamMember>> {
                 coverage: Some(subjects_of(conn, a.id)?),
                 id: a.id,
                 name: a.name,
-                email: a.email,
+                email: Some(a.email),
                 role: a.role,
-                active: a.active,
+                active: Some(a.active),
             })
         })
         .collect()

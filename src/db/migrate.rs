@@ -28,10 +28,23 @@ pub fn backup_before_upgrade(conn: &Connection, path: &Path) -> DbResult<Option<
     name.push(format!(".pre-V{}.bak", known));
     let copy = path.with_file_name(name);
     if !copy.exists() {
-        let target = copy.to_str().ok_or_else(|| DbError::Internal("the database path is not UTF-8".into()))?;
-        conn.execute("VACUUM INTO ?1", [target])?;
+        vacuum_into(conn, &copy)?;
     }
     Ok(Some(copy))
+}
+
+/// Writes a consistent copy of the database to `target` (which must not
+/// exist), readable by its owner only: the empty file is made first, with
+/// that mode, and `VACUUM INTO` fills it.
+pub fn vacuum_into(conn: &Connection, target: &Path) -> DbResult<()> {
+    let name = target.to_str().ok_or_else(|| DbError::Internal("the backup path is not UTF-8".into()))?;
+    crate::files::create_private(target)
+        .map_err(|e| DbError::Internal(format!("cannot create {}: {e}", target.display())))?;
+    conn.execute("VACUUM INTO ?1", [name]).map_err(|e| {
+        let _ = std::fs::remove_file(target);
+        DbError::from(e)
+    })?;
+    Ok(())
 }
 
 /// Applies every migration not yet applied; returns how many ran.

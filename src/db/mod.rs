@@ -166,8 +166,17 @@ fn configure(conn: &Connection, cfg: &DatabaseConfig, read_only: bool) -> rusqli
     Ok(())
 }
 
-/// Opens a connection with the writer's settings, for the CLI and tests.
+/// Opens a connection with the writer's settings, for the CLI and tests. A
+/// new database file is created readable by its owner only; SQLite gives its
+/// write-ahead log and shared-memory files the same mode.
 pub fn open_connection(path: &Path, cfg: &DatabaseConfig) -> DbResult<Connection> {
+    if !path.exists() {
+        match crate::files::create_private(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(DbError::Internal(format!("cannot create {}: {e}", path.display()))),
+        }
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

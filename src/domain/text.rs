@@ -1,7 +1,12 @@
-//! Text input: trimmed of Unicode white space (zero-width characters too)
-//! before the emptiness check, bounded in length, and free of control
-//! characters where a single line is expected.
+//! Text input: trimmed of Unicode white space (zero-width characters too),
+//! refused as empty when nothing visible is left, bounded in length, free of
+//! the bidi controls that make text display as something else, and free of
+//! control characters where a single line is expected.
 
+use icu_properties::{
+    CodePointMapData, CodePointSetData,
+    props::{DefaultIgnorableCodePoint, GeneralCategory, WhiteSpace},
+};
 use serde::Serialize;
 
 /// One field's problem, as the API reports it under `errors`.
@@ -30,13 +35,42 @@ fn is_blank(c: char) -> bool {
 }
 
 /// Trims white space, Unicode's and the zero-width characters, at both ends.
+/// (Other invisible characters stay: a trailing variation selector belongs
+/// to the emoji before it.)
 pub fn normalise(raw: &str) -> &str {
     raw.trim_matches(is_blank)
 }
 
+/// Whether a character shows nothing: white space, every
+/// Default_Ignorable_Code_Point (zero-width spaces and joiners, bidi marks,
+/// soft hyphens, Hangul fillers, variation selectors), every format character
+/// (general category Cf), and the braille blank U+2800 (a symbol that draws
+/// as an empty cell, in neither set).
+pub fn is_invisible(c: char) -> bool {
+    CodePointSetData::new::<WhiteSpace>().contains(c)
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+        || CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
+        || c == '\u{2800}'
+}
+
+/// The bidi embedding, override and isolate controls (U+202A..U+202E,
+/// U+2066..U+2069): they let text display in another order than it reads, so
+/// a message could show as something else. The marks (LRM, RLM, ALM) are
+/// harmless and stay allowed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 fn bounded(field: &str, raw: &str, max_chars: usize, single_line: bool) -> Result<String, FieldError> {
     let text = normalise(raw);
-    if text.is_empty() {
+    if text.chars().any(is_bidi_control) {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "must not contain bidi embedding, override or isolate controls (U+202A-U+202E, U+2066-U+2069)",
+        ));
+    }
+    if text.chars().all(is_invisible) {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
     if text.chars().count() > max_chars {
@@ -194,6 +228,42 @@ mod tests {
         for bad in ["ada", "@x", "a@", "a b@x", "a@b@c"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn text_made_only_of_invisible_characters_is_empty() {
+        for blank in [
+            "\u{200E}\u{200F}",          // bidi marks
+            "\u{00AD}\u{00AD}",          // soft hyphens
+            "\u{3164}\u{115F}\u{1160}",  // Hangul fillers
+            "\u{2800}\u{2800}",          // braille blanks
+            "\u{FE0F}\u{FE00}\u{E0100}", // variation selectors
+            "\u{2061}\u{2064}",          // invisible operators (format characters)
+            "\u{034F}",                  // combining grapheme joiner
+        ] {
+            assert_eq!(Body::parse("body", blank).unwrap_err().code, "required", "{blank:?}");
+            assert_eq!(Subject::parse(blank).unwrap_err().code, "required", "{blank:?}");
+        }
+        assert!(Body::parse("body", "ok\u{00AD}").is_ok(), "visible text with an invisible character is fine");
+        assert_eq!(
+            Body::parse("body", "\u{2764}\u{FE0F}").unwrap().as_str(),
+            "\u{2764}\u{FE0F}",
+            "emoji keep their selector"
+        );
+    }
+
+    #[test]
+    fn bidi_embedding_override_and_isolate_controls_are_refused_everywhere() {
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            let text = format!("invoice{c}fdp.exe");
+            assert_eq!(Body::parse("body", &text).unwrap_err().code, "invalid_characters", "{c:?}");
+            assert_eq!(Subject::parse(&text).unwrap_err().code, "invalid_characters", "{c:?}");
+            assert_eq!(Name::parse(&text).unwrap_err().code, "invalid_characters", "{c:?}");
+            assert!(Email::parse(&format!("a{c}@x.test")).is_err(), "{c:?}");
+        }
+        assert!(Body::parse("body", "\u{200F}שלום").is_ok(), "a right-to-left mark is allowed");
     }
 
     #[test]

@@ -105,13 +105,19 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
-    /// 422 with one entry per invalid field.
+    /// 422 with one entry per invalid field. The code is `invalid_query`
+    /// when only the search words (`q`) are at fault, else `validation_failed`.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = match errors.as_slice() {
             [one] => format!("{}: {}", one.field, one.message),
             _ => "some fields are invalid".to_string(),
         };
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+        let code = if !errors.is_empty() && errors.iter().all(|e| e.field == "q") {
+            "invalid_query"
+        } else {
+            "validation_failed"
+        };
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail);
         e.problem.errors = errors;
         e
     }
@@ -123,6 +129,28 @@ impl ApiError {
             format!("too many attempts; try again in {retry_after_secs} seconds"),
         );
         e.retry_after = Some(retry_after_secs);
+        e
+    }
+
+    /// 429 for an account that writes faster than its limit allows.
+    pub fn write_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many changes in a short time; try again in {retry_after_secs} seconds"),
+        );
+        e.retry_after = Some(retry_after_secs);
+        e
+    }
+
+    /// 503: the server is at capacity for this kind of work; come back soon.
+    pub fn busy() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many sign-ins are being checked right now; try again in a moment",
+        );
+        e.retry_after = Some(1);
         e
     }
 

@@ -3,18 +3,15 @@
 //! [`Tenant`] builds on [`TenantUser`]. Each re-reads the account, so a
 //! disabled account or a changed password revokes its tokens at once.
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, SocketAddr},
-};
+use std::{collections::HashMap, net::IpAddr};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Query, Request},
+    extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request},
     http::{HeaderMap, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use super::{client::ClientIp, error::ApiError, limit::Writer};
 use crate::{
     access::Scope,
     app::AppState,
@@ -95,10 +92,9 @@ pub struct RequestMeta {
 impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        // Through the extractor, so tests' MockConnectInfo is seen too.
-        let client_ip = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await.ok().map(|c| c.0.ip());
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request_id = super::client::request_id(&parts.headers).map(str::to_owned);
+        let client_ip = parts.extensions.get::<ClientIp>().and_then(|c| c.0);
         let client_addr = client_ip.map(|ip| ip.to_string());
         Ok(RequestMeta { audit: AuditMeta { request_id, client_addr }, client_ip })
     }
@@ -168,6 +164,11 @@ impl Tenant {
     pub fn scope(&self) -> Scope {
         Scope::Company(self.company.id)
     }
+
+    /// Counts one write against the manager's write limit (429 past it).
+    pub fn spend_write(&self, state: &AppState) -> Result<(), ApiError> {
+        state.writes.spend(Writer::User(self.user.id)).map_err(ApiError::write_limited)
+    }
 }
 
 impl<S> FromRequestParts<S> for Tenant
@@ -212,6 +213,11 @@ impl PlatformAdmin {
     /// The tickets this admin may see (see [`crate::access`]).
     pub fn scope(&self) -> Scope {
         if self.admin.role.has_full_access() { Scope::All } else { Scope::Support(self.admin.id) }
+    }
+
+    /// Counts one write against the admin's write limit (429 past it).
+    pub fn spend_write(&self, state: &AppState) -> Result<(), ApiError> {
+        state.writes.spend(Writer::Admin(self.admin.id)).map_err(ApiError::write_limited)
     }
 }
 

@@ -9,7 +9,7 @@ use std::{
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -29,9 +29,26 @@ use crate::app::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
+}
+
+/// A method as a label: one of the standard ones, else `other`. Only values
+/// the server knows become labels, since every label set lives forever.
+pub fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    KNOWN.iter().find(|m| *m == method).map_or("other", Method::as_str)
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -89,11 +106,9 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    fn record(&self, method: &str, route: &str, status: StatusCode, seconds: f64) {
+    fn record(&self, method: &'static str, route: &str, status: StatusCode, seconds: f64) {
         let route = route.to_string();
-        self.requests
-            .get_or_create(&RequestLabels { method: method.to_string(), route: route.clone(), status: status.as_u16() })
-            .inc();
+        self.requests.get_or_create(&RequestLabels { method, route: route.clone(), status: status.as_u16() }).inc();
         self.latency.get_or_create(&RouteLabels { route }).observe(seconds);
     }
 
@@ -113,13 +128,14 @@ impl Metrics {
 }
 
 /// Counts every request by its route pattern (never the raw path, whose ids
-/// would make a series per ticket).
+/// would make a series per ticket, and `unmatched` for paths that are no
+/// route) and its method label.
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
     let response = next.run(req).await;
-    metrics.record(&method, &route, response.status(), started.elapsed().as_secs_f64());
+    metrics.record(method, &route, response.status(), started.elapsed().as_secs_f64());
     response
 }
 

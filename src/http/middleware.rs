@@ -3,13 +3,13 @@
 //! `Cache-Control: no-store` on API answers, and the last step that makes
 //! every error a problem+json body carrying the request id.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
     body::Body,
     extract::Request,
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -25,9 +25,11 @@ use tower_http::{
 };
 use tracing::Level;
 
-use super::error::{PROBLEM_JSON, Problem};
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use super::{
+    client::{ClientIp, REQUEST_ID, TrustedProxies, client_address, request_id, sanitize_request_id},
+    error::{PROBLEM_JSON, Problem},
+    metrics::method_label,
+};
 
 /// The UI loads only its own scripts and styles: no inline script, no
 /// framing, no plugins.
@@ -35,21 +37,33 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
      connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
 
-pub fn wrap(app: Router, timeout: Duration) -> Router {
+pub fn wrap(app: Router, timeout: Duration, proxies: Arc<TrustedProxies>) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
-            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            // The request id is checked (short, plain characters) and the
+            // method is a known one or `other`; the path and the address are
+            // written quoted and escaped, so no client can forge log fields.
+            let id = request_id(req.headers()).unwrap_or("");
             let route = req
                 .extensions()
                 .get::<axum::extract::MatchedPath>()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| req.uri().path().to_owned());
-            tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
+            let client = req.extensions().get::<ClientIp>().and_then(|c| c.0).map(|ip| ip.to_string());
+            tracing::info_span!(
+                "request",
+                method = method_label(req.method()),
+                route = ?route,
+                request_id = %id,
+                client = client.as_deref().unwrap_or("-"),
+            )
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Micros));
     let layers = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(sanitize_request_id))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn_with_state(proxies, client_address))
         .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -78,7 +92,7 @@ fn is_api(path: &str) -> bool {
 /// Makes every error answer a problem+json with the request id, and marks
 /// API answers `no-store` (they carry private data and have ETags for reuse).
 async fn finish(req: Request, next: Next) -> Response {
-    let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request_id = request_id(req.headers()).map(str::to_owned);
     let api = is_api(req.uri().path());
     let mut response = next.run(req).await;
 

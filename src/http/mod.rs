@@ -3,6 +3,7 @@
 //! `serve` command runs.
 
 pub mod api;
+pub mod client;
 pub mod error;
 pub mod extract;
 pub mod limit;
@@ -10,7 +11,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod spa;
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, routing::any};
 use tokio::net::TcpListener;
@@ -23,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = usize::try_from(state.config.server.body_limit_bytes).unwrap_or(usize::MAX);
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
     let metrics = state.metrics.clone();
+    let proxies = state.proxies.clone();
     let app = api::routes()
         // A nested prefix must not fall through to the UI's fallback, or
         // `/api/typo` would answer index.html with 200.
@@ -34,19 +36,79 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(state);
-    middleware::wrap(app, timeout)
+    middleware::wrap(app, timeout, proxies)
 }
 
+/// The largest request head (request line and headers) read from a client.
+/// The API's own headers are a token and a few short values; 16 KiB is
+/// plenty, and bounds what a connection can make the server hold.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+///
+/// HTTP/1.1 over hyper directly (not `axum::serve`) for the limits a server
+/// on the internet needs: a connection must send its whole request head
+/// within `server.header_read_timeout_secs` (hyper starts that clock whenever
+/// it waits for a request, so an idle keep-alive connection is closed after
+/// the same time), a head is at most [`MAX_HEAD_BYTES`], and at most
+/// `server.max_connections` connections are served at once: past that the
+/// server stops accepting, new connections wait in the kernel's queue, and
+/// the open ones are still served.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown, service::TowerToHyperService};
+    use tower::ServiceExt;
+
+    let cfg = state.config.server.clone();
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(cfg.max_connections as usize));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(cfg.header_read_timeout_secs))
+        .max_buf_size(MAX_HEAD_BYTES)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, then go on.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

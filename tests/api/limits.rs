@@ -112,34 +112,16 @@ fn one_client_flooding_does_not_stop_the_server_serving_others() {
 #[test]
 fn the_authorization_header_is_never_logged() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
-    let log = dir.path().join("serve.log");
-    let mut child = ticketing(&db)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("TICKETING_LOG", "trace")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut addr = None;
-    for _ in 0..100 {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(rest) = text.split("listening on http://").nth(1) {
-            addr = Some(rest.split_whitespace().next().unwrap().to_string());
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let addr = addr.expect("listening");
+    let (mut server, addr) = start_server(&dir.path().join("t.db"), &[("TICKETING_LOG", "trace")]);
     let secret = "Bearer sekrit-token-value-that-must-not-appear";
     let mut stream = TcpStream::connect(&addr).unwrap();
     write!(stream, "GET /api/me HTTP/1.1\r\nHost: t\r\nAuthorization: {secret}\r\nConnection: close\r\n\r\n").unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 401"));
-    sigterm(&child);
-    assert!(child.wait().unwrap().success());
-    let text = std::fs::read_to_string(&log).unwrap();
+    sigterm(&server);
+    assert!(server.wait().unwrap().success());
+    let text = server.log();
     assert!(text.contains("/api/me"), "the request was logged at trace level");
     assert!(!text.contains("sekrit-token"), "the token leaked into the log");
 }

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod errors;
 mod fuzz;
+mod hardening;
 mod limits;
 mod ops;
 mod query_plans;

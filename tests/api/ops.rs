@@ -2,7 +2,7 @@
 //! clean stop on SIGTERM while requests are in flight.
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::TcpStream,
     path::Path,
     process::{Child, Command, Stdio},
@@ -23,6 +23,7 @@ pub(crate) fn ticketing(db: &Path) -> Command {
         .env("TICKETING_DB", db)
         .env("TICKETING_AUTH_PASSWORD_MEMORY_KIB", "256")
         .env("TICKETING_AUTH_PASSWORD_ITERATIONS", "1")
+        .env("TICKETING_LIMITS_WRITES_PER_MINUTE", "0")
         .current_dir(db.parent().unwrap())
         .stdin(Stdio::null());
     cmd
@@ -37,51 +38,61 @@ pub(crate) fn run(cmd: &mut Command) -> (bool, String, String) {
     )
 }
 
-/// A server process that is killed if the test fails before stopping it.
-pub(crate) struct Server(Child);
+/// A server process that is killed if the test fails before stopping it;
+/// its log (stderr) goes to a file beside the database.
+pub(crate) struct Server {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Server {
+    /// Everything the server has logged so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
 impl std::ops::Deref for Server {
     type Target = Child;
     fn deref(&self) -> &Child {
-        &self.0
+        &self.child
     }
 }
 
 impl std::ops::DerefMut for Server {
     fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
+        &mut self.child
     }
 }
 
 /// Starts `ticketing serve` on a free port; returns the child and its address.
 pub(crate) fn start_server(db: &Path, extra_env: &[(&str, &str)]) -> (Server, String) {
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let log = db.with_extension(format!("serve-{}.log", STARTED.fetch_add(1, Ordering::Relaxed)));
     let mut cmd = ticketing(db);
     cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .env("TICKETING_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .stderr(std::fs::File::create(&log).unwrap());
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    let mut child = Server(cmd.spawn().unwrap());
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines.next().expect("the server prints where it listens").unwrap();
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
+    let server = Server { child: cmd.spawn().unwrap(), log };
+    for _ in 0..400 {
+        if let Some(rest) = server.log().split("listening on http://").nth(1) {
+            let addr = rest.split_whitespace().next().unwrap().to_string();
+            return (server, addr);
         }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the server did not say where it listens: {}", server.log());
 }
 
 pub(crate) fn sigterm(child: &Child) {

@@ -104,8 +104,14 @@ export interface Admin {
   role: AdminRole
 }
 
-export interface TeamMember extends Admin {
-  active: boolean
+/** A member of the team. Support agents get names and roles only: no
+ * email, no active flag (they see active members only). */
+export interface TeamMember {
+  id: number
+  name: string
+  role: AdminRole
+  email?: string
+  active?: boolean
   coverage?: string[]
 }
 

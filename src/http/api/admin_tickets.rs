@@ -90,6 +90,7 @@ pub async fn reply(
     JsonBody(body): JsonBody<NewMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
     let body = parse_message(body)?;
+    admin.spend_write(&state)?;
     let scope = admin.scope();
     let sender = Sender::Agent(admin.admin.id);
     let name = admin.admin.name;
@@ -122,6 +123,7 @@ pub async fn set_status(
         Some(raw) => Status::parse(&raw)?,
         None => return Err(FieldError::new("status", "required", "is required").into()),
     };
+    admin.spend_write(&state)?;
     let scope = admin.scope();
     let actor = admin.admin.id;
     let detail = state.db.write(move |conn| tickets::set_status(conn, &scope, actor, id, status, &meta.audit)).await?;
@@ -157,6 +159,7 @@ pub async fn assign(
     let Some(assignee) = body.admin_id else {
         return Err(FieldError::new("admin_id", "required", "is required (null unassigns)").into());
     };
+    admin.spend_write(&state)?;
     let scope = admin.scope();
     let actor = admin.admin.id;
     let detail = state.db.write(move |conn| tickets::assign(conn, &scope, actor, id, assignee, &meta.audit)).await?;

@@ -59,7 +59,8 @@ const WRONG: &str = "the email or the password is wrong";
 
 /// Checks the rate limit and the password; answers the account id. Unknown
 /// email, disabled account and wrong password are the same 401, and take the
-/// same time (a dummy hash is verified when there is no account).
+/// same time (a dummy hash is verified when there is no account). Only
+/// failures count against the limits (see [`crate::http::limit`]).
 async fn check_password(state: &AppState, kind: AccountKind, meta: &RequestMeta, body: LoginBody) -> ApiResult<i64> {
     let email = body.email.trim().to_string();
     if email.is_empty() || email.len() > 254 || body.password.is_empty() || body.password.len() > 1024 {
@@ -69,10 +70,16 @@ async fn check_password(state: &AppState, kind: AccountKind, meta: &RequestMeta,
     let lookup = email.clone();
     let found = state.db.read(move |conn| accounts::credentials(conn, kind, &lookup)).await?;
     let hash = found.as_ref().map(|c| c.password_hash.clone());
-    let ok = state.hasher.verify_async(body.password, hash).await;
+    let ok = state.hasher.verify_async(body.password, hash).await.map_err(|_| ApiError::busy())?;
     match found {
-        Some(c) if ok && c.active => Ok(c.id),
-        _ => Err(ApiError::unauthorized(WRONG)),
+        Some(c) if ok && c.active => {
+            state.limiter.succeeded(meta.client_ip, &email);
+            Ok(c.id)
+        }
+        _ => {
+            state.limiter.failed(meta.client_ip, &email);
+            Err(ApiError::unauthorized(WRONG))
+        }
     }
 }
 

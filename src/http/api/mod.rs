@@ -73,7 +73,11 @@ fn common_filters(query: &QueryMap, errors: &mut Vec<FieldError>) -> (TicketFilt
         if raw.chars().count() > 200 {
             errors.push(FieldError::new("q", "too_long", "must be at most 200 characters"));
         } else {
-            filter.search = fts_query(raw);
+            match fts_query(raw) {
+                Some(search) => filter.search = Some(search),
+                // `q=*` or `q=🙂` must not quietly mean "everything".
+                None => errors.push(FieldError::new("q", "no_words", "must contain at least one letter or digit")),
+            }
         }
     }
     if let Some(raw) = query.get("updated_since") {

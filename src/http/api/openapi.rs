@@ -192,7 +192,11 @@ fn add_problems(path: &str, method: &str, op: &mut Value) {
         add("401", "No token, a bad or expired token, a token of the other kind, or (login) a wrong email or password");
     }
     if login {
-        add("429", "Too many sign-in attempts; see Retry-After");
+        add("429", "Too many failed sign-ins; see Retry-After");
+        add("503", "Too many sign-ins are being checked at once; see Retry-After");
+    }
+    if secured && method != "get" {
+        add("429", "This account made too many changes in a short time; see Retry-After");
     }
     if has_body || login {
         add("400", "The body is not valid JSON");
@@ -206,7 +210,10 @@ fn add_problems(path: &str, method: &str, op: &mut Value) {
     }
     if has_query {
         add("400", "The query string cannot be read");
-        add("422", "A query parameter is invalid; `errors` lists each");
+        add(
+            "422",
+            "A query parameter is invalid (`invalid_query` when the search words hold no word); `errors` lists each",
+        );
     }
     if tenant {
         add("400", "X-Company-Id is missing for a manager of several companies, or is not a number");

@@ -27,14 +27,19 @@ pub async fn subjects(State(state): State<AppState>, _admin: PlatformAdmin) -> J
     Json(Items { items: state.config.subjects.clone() })
 }
 
-/// `GET /platform-admin/team`: every member with their role; coverage is
-/// shown to owners and admins, and to a support agent for themselves only.
+/// `GET /platform-admin/team`: every member with their role. Owners and
+/// admins also get each member's email, active flag and coverage; a support
+/// agent gets the active members' names and roles only (to assign and to
+/// know who is who), and their own coverage.
 #[utoipa::path(get, path = "/platform-admin/team", tag = "platform", security(("admin_token" = [])),
     responses((status = 200, description = "The platform team", body = Items<TeamMember>)))]
 pub async fn list(State(state): State<AppState>, admin: PlatformAdmin) -> ApiResult<Json<Items<TeamMember>>> {
     let mut team = state.db.read(coverage::team).await?;
     if !admin.admin.role.has_full_access() {
+        team.retain(|member| member.active == Some(true));
         for member in &mut team {
+            member.email = None;
+            member.active = None;
             if member.id != admin.admin.id {
                 member.coverage = None;
             }
@@ -116,6 +121,7 @@ pub async fn replace_coverage(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
+    admin.spend_write(&state)?;
     let actor = admin.admin.id;
     let subjects = state.db.write(move |conn| coverage::replace(conn, actor, id, &subjects, &meta.audit)).await?;
     Ok(Json(Coverage { admin_id: id, subjects }))

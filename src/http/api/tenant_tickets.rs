@@ -124,6 +124,7 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateTicket>,
 ) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
     let input = parse_new_ticket(&state, body)?;
+    tenant.spend_write(&state)?;
     let opener = Opener {
         company_id: tenant.company.id,
         company_name: tenant.company.name,
@@ -177,6 +178,7 @@ pub async fn reply(
     JsonBody(body): JsonBody<NewMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
     let body = parse_message(body)?;
+    tenant.spend_write(&state)?;
     let scope = tenant.scope();
     let sender = Sender::Tenant(tenant.user.id);
     let name = tenant.user.name;

@@ -48,6 +48,8 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     config.auth.rate_limit.per_address_per_minute = 10_000;
     config.auth.rate_limit.per_email_per_minute = 10_000;
     config.metrics.enabled = true;
+    // Load tests write fast; the write limit has its own tests.
+    config.limits.writes_per_minute = 0;
     config
 }
 
@@ -68,7 +70,7 @@ impl TestApp {
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
-        Req { app: self, method, path: path.to_string(), headers: Vec::new(), body: None }
+        Req { app: self, method, path: path.to_string(), headers: Vec::new(), body: None, peer: None }
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -135,9 +137,16 @@ pub struct Req<'a> {
     path: String,
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    peer: Option<SocketAddr>,
 }
 
 impl<'a> Req<'a> {
+    /// Sends the request as if from this address (default 127.0.0.1).
+    pub fn sent_from(mut self, ip: &str) -> Self {
+        self.peer = Some(SocketAddr::new(ip.parse().expect("an IP address"), 40000));
+        self
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -166,7 +175,10 @@ impl<'a> Req<'a> {
         for (k, v) in &self.headers {
             builder = builder.header(k, v);
         }
-        let request = builder.body(self.body.map(Body::from).unwrap_or_else(Body::empty)).expect("request");
+        let mut request = builder.body(self.body.map(Body::from).unwrap_or_else(Body::empty)).expect("request");
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        }
         let response = self.app.router.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
