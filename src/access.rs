@@ -1,53 +1,50 @@
-//! THE visibility rule: who may see which ticket. It exists once, as a SQL
-//! predicate over `tickets t` that every read path (lists, detail, search,
-//! polling, the writes that load a ticket first) includes, and once as its
-//! Rust twin, which the tests hold against the SQL.
+//! Who may do what, in one place and in pure terms.
 //!
+//! THE visibility rule, [`Scope`], says which tickets a caller sees:
 //! - a tenant manager sees the tickets of the company named by the request;
 //! - a platform owner or admin sees every ticket;
-//! - a platform support agent sees a ticket when its subject is in the agent's
-//!   coverage or the ticket is assigned to the agent.
+//! - a platform support agent sees a ticket when its subject is in the
+//!   agent's coverage or the ticket is assigned to the agent.
+//!
+//! Every read path (lists, detail, search, polling) and every write that
+//! loads a ticket first takes a `Scope`; each storage backend renders it as
+//! its own SQL, and a ticket outside it is simply not found. [`Scope::allows`]
+//! is the same rule over one ticket's facts, which the backends' tests hold
+//! their SQL against.
+//!
+//! The other permissions (who may call an endpoint at all, who reads whose
+//! coverage, what a support agent sees of the team) are [`Guard`]s and
+//! small functions here, used by the extractors, the handlers and the
+//! OpenAPI document alike.
 
-use rusqlite::types::Value;
+use crate::domain::{AdminId, AdminRole, CompanyId};
 
 /// The set of tickets a caller may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// A manager acting for this company.
-    Company(i64),
+    Company(CompanyId),
     /// A platform owner or admin.
     All,
-    /// A platform support agent, by admin id.
-    Support(i64),
+    /// A platform support agent.
+    Support(AdminId),
 }
 
 /// The facts about one ticket that the rule looks at.
 #[derive(Debug, Clone)]
 pub struct TicketFacts<'a> {
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub subject: &'a str,
-    pub assigned_admin_id: Option<i64>,
+    pub assigned_admin_id: Option<AdminId>,
 }
 
 impl Scope {
-    /// The rule as a SQL condition over the ticket alias `t`, with its
-    /// positional parameters.
-    pub fn predicate(&self) -> (&'static str, Vec<Value>) {
-        match *self {
-            Scope::Company(company) => ("t.company_id = ?", vec![Value::Integer(company)]),
-            Scope::All => ("1", vec![]),
-            // The unary `+` keeps SQLite from answering the OR with two index
-            // lookups whose union must then be sorted: the list walks the
-            // last-activity index in order and stops after one page instead.
-            Scope::Support(admin) => (
-                "+t.assigned_admin_id = ? OR +t.subject IN \
-                 (SELECT cov.subject FROM ticket_coverage cov WHERE cov.platform_admin_id = ?)",
-                vec![Value::Integer(admin), Value::Integer(admin)],
-            ),
-        }
+    /// The scope of a platform admin of this role.
+    pub fn of_admin(id: AdminId, role: AdminRole) -> Scope {
+        if role.has_full_access() { Scope::All } else { Scope::Support(id) }
     }
 
-    /// The same rule in Rust, given the agent's coverage.
+    /// The rule over one ticket, given the support agent's coverage.
     pub fn allows(&self, ticket: &TicketFacts<'_>, coverage: &[String]) -> bool {
         match *self {
             Scope::Company(company) => ticket.company_id == company,
@@ -59,65 +56,70 @@ impl Scope {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::{migrate, query::Sql};
-    use rusqlite::Connection;
+/// Who may call an endpoint at all. Each handler's extractor enforces one;
+/// the OpenAPI document names it as the operation's security requirement and
+/// derives the 401 and 403 answers from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// No token needed.
+    Public,
+    /// Any signed-in manager.
+    Manager,
+    /// A manager acting for one of their companies (`X-Company-Id`).
+    ManagerOfCompany,
+    /// Any member of the platform team.
+    Staff,
+    /// A platform owner or admin.
+    FullStaff,
+}
 
-    /// Every (scope, ticket) pair: the SQL and the Rust rule agree.
-    #[test]
-    fn the_sql_predicate_and_the_rust_rule_agree() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate::run(&mut conn).unwrap();
-        conn.execute_batch(
-            "INSERT INTO companies(id, name, created_at) VALUES (1, 'A', 0), (2, 'B', 0);
-             INSERT INTO users(id, email, name, password_hash, created_at, updated_at) VALUES (1, 'u@x', 'U', 'h', 0, 0);
-             INSERT INTO platform_admins(id, email, name, role, password_hash, created_at, updated_at) VALUES
-               (1, 's1@x', 'S1', 'platform_support', 'h', 0, 0), (2, 's2@x', 'S2', 'platform_support', 'h', 0, 0);
-             INSERT INTO ticket_coverage(platform_admin_id, subject, created_at) VALUES (1, 'website', 0), (1, 'email', 0);",
-        )
-        .unwrap();
-        let tickets = [
-            (1, "website", None),
-            (2, "website", Some(2)),
-            (1, "billing", Some(1)),
-            (2, "billing", None),
-            (2, "email", Some(2)),
-        ];
-        for (i, (company, subject, assignee)) in tickets.iter().enumerate() {
-            conn.execute(
-                "INSERT INTO tickets(id, company_id, created_by_user_id, subject, assigned_admin_id, last_activity_at, created_at, updated_at)
-                 VALUES (?1, ?2, 1, ?3, ?4, 0, 0, 0)",
-                (i as i64 + 1, company, subject, assignee),
-            )
-            .unwrap();
-        }
-        let coverage_of = |admin: i64| -> Vec<String> {
-            let mut s = conn.prepare("SELECT subject FROM ticket_coverage WHERE platform_admin_id = ?1").unwrap();
-            s.query_map([admin], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
-        };
-        for scope in
-            [Scope::Company(1), Scope::Company(2), Scope::Company(3), Scope::All, Scope::Support(1), Scope::Support(2)]
-        {
-            let (cond, params) = scope.predicate();
-            let mut sql = Sql::new("SELECT t.id FROM tickets t WHERE 1");
-            sql.and(cond, params);
-            sql.push(" ORDER BY t.id", []);
-            let from_sql: Vec<i64> = sql.query(&conn, |r| r.get(0)).unwrap();
-            let coverage = match scope {
-                Scope::Support(a) => coverage_of(a),
-                _ => vec![],
-            };
-            let from_rust: Vec<i64> = tickets
-                .iter()
-                .enumerate()
-                .filter(|(_, (c, s, a))| {
-                    scope.allows(&TicketFacts { company_id: *c, subject: s, assigned_admin_id: *a }, &coverage)
-                })
-                .map(|(i, _)| i as i64 + 1)
-                .collect();
-            assert_eq!(from_sql, from_rust, "{scope:?}");
+impl Guard {
+    pub const ALL: [Guard; 5] =
+        [Guard::Public, Guard::Manager, Guard::ManagerOfCompany, Guard::Staff, Guard::FullStaff];
+
+    /// The OpenAPI security requirement that stands for this guard: the
+    /// token's scheme and the role it must have (OpenAPI 3.1 lets a bearer
+    /// requirement name roles).
+    pub fn security(self) -> Option<(&'static str, &'static [&'static str])> {
+        match self {
+            Guard::Public => None,
+            Guard::Manager => Some(("tenant_token", &[])),
+            Guard::ManagerOfCompany => Some(("tenant_token", &["company_member"])),
+            Guard::Staff => Some(("admin_token", &[])),
+            Guard::FullStaff => Some(("admin_token", &["owner_or_admin"])),
         }
     }
+
+    /// The guard an OpenAPI security requirement stands for.
+    pub fn from_security(scheme: &str, roles: &[&str]) -> Option<Guard> {
+        Guard::ALL.into_iter().find(|g| g.security().is_some_and(|(s, r)| s == scheme && r == roles))
+    }
+
+    /// The 403 answers the guard itself gives.
+    pub fn forbidden(self) -> Option<&'static str> {
+        match self {
+            Guard::ManagerOfCompany => Some("You are not a member of the company named by X-Company-Id"),
+            Guard::FullStaff => Some("Your role may not do this"),
+            Guard::Public | Guard::Manager | Guard::Staff => None,
+        }
+    }
+}
+
+/// Whether a member of the team may read `of`'s coverage: owners and admins
+/// anyone's, a support agent only their own.
+pub fn may_read_coverage(viewer: AdminId, role: AdminRole, of: AdminId) -> bool {
+    role.has_full_access() || viewer == of
+}
+
+/// How much of the team a member sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamView {
+    /// Every member with email, active flag and coverage.
+    Full,
+    /// The active members' names and roles, and the viewer's own coverage.
+    NamesAndRoles,
+}
+
+pub fn team_view(role: AdminRole) -> TeamView {
+    if role.has_full_access() { TeamView::Full } else { TeamView::NamesAndRoles }
 }

@@ -5,49 +5,44 @@ use std::sync::Arc;
 use crate::{
     auth::{Hasher, TokenKeys, token::load_secret},
     config::Config,
-    db::Db,
     domain::{FieldError, Subject},
-    http::{
-        client::TrustedProxies,
-        limit::{LoginLimiter, WriteLimiter},
-        metrics::Metrics,
-    },
+    limits::{LoginLimiter, WriteLimiter},
+    metrics::Metrics,
+    store::Store,
 };
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
+    pub store: Store,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub hasher: Hasher,
     pub limiter: Arc<LoginLimiter>,
     pub writes: Arc<WriteLimiter>,
-    pub proxies: Arc<TrustedProxies>,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    /// Opens the database (migrating it) and builds everything from `config`.
+    /// Opens the storage (migrating it) and builds everything from `config`.
     pub fn open(config: Config) -> anyhow::Result<Self> {
-        let db = Db::open(&config.database)?;
-        Self::with_db(config, db)
+        let store = Store::open(&config.database)
+            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.database.path.display()))?;
+        Self::with_store(config, store)
     }
 
-    pub fn with_db(config: Config, db: Db) -> anyhow::Result<Self> {
+    pub fn with_store(config: Config, store: Store) -> anyhow::Result<Self> {
         let secret = load_secret(&config.auth.secret, &config.auth.secret_file, &config.generated_secret_path())?;
         let keys = TokenKeys::new(&secret, config.auth.token_ttl_minutes);
         let hasher = Hasher::new(&config.auth.password)?;
         let limiter = LoginLimiter::new(&config.auth.rate_limit);
         let writes = WriteLimiter::new(&config.limits);
-        let proxies = TrustedProxies::new(config.server.trusted_proxy_nets().map_err(anyhow::Error::msg)?);
         Ok(AppState {
-            db,
+            store,
             config: Arc::new(config),
             keys: Arc::new(keys),
             hasher,
             limiter: Arc::new(limiter),
             writes: Arc::new(writes),
-            proxies: Arc::new(proxies),
             metrics: Arc::new(Metrics::default()),
         })
     }

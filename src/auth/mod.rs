@@ -4,7 +4,7 @@ pub mod password;
 pub mod token;
 
 pub use password::{Busy, Hasher};
-pub use token::{Claims, TokenKeys, TokenKind};
+pub use token::{Claims, TokenKeys};
 
 /// Fills `buf` with bytes from the operating system's secure source.
 pub fn random_bytes(buf: &mut [u8]) -> anyhow::Result<()> {

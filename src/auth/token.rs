@@ -8,23 +8,18 @@ use std::path::Path;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::AccountKind;
+
 const ISSUER: &str = "ticketing";
 const AUDIENCE: &str = "ticketing-api";
 /// Clock leeway for `exp` and `nbf`: a few seconds, not the library's minute.
 const LEEWAY_SECS: u64 = 5;
 
-/// Which kind of account a token speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenKind {
-    User,
-    Admin,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
-    pub kind: TokenKind,
+    /// Which kind of account the token speaks for.
+    pub kind: AccountKind,
     /// The account's token version when the token was issued.
     pub ver: i64,
     pub iat: u64,
@@ -67,7 +62,7 @@ impl TokenKeys {
     }
 
     /// Issues a token; returns it with its expiry (seconds since the epoch).
-    pub fn issue(&self, kind: TokenKind, account_id: i64, version: i64) -> anyhow::Result<(String, u64)> {
+    pub fn issue(&self, kind: AccountKind, account_id: i64, version: i64) -> anyhow::Result<(String, u64)> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: account_id.to_string(),
@@ -159,10 +154,10 @@ mod tests {
     #[test]
     fn a_token_signs_and_verifies_with_the_crypto_backend() {
         let keys = TokenKeys::new(SECRET, 60);
-        let (token, exp) = keys.issue(TokenKind::Admin, 7, 3).unwrap();
+        let (token, exp) = keys.issue(AccountKind::Admin, 7, 3).unwrap();
         let claims = keys.verify(&token).expect("valid");
         assert_eq!(claims.account_id(), Some(7));
-        assert_eq!(claims.kind, TokenKind::Admin);
+        assert_eq!(claims.kind, AccountKind::Admin);
         assert_eq!(claims.ver, 3);
         assert_eq!(claims.exp, exp);
     }
@@ -171,10 +166,10 @@ mod tests {
     fn a_token_from_another_key_or_edited_is_refused() {
         let keys = TokenKeys::new(SECRET, 60);
         let other = TokenKeys::new(b"another secret that is 32 bytes!", 60);
-        let (token, _) = other.issue(TokenKind::User, 1, 1).unwrap();
+        let (token, _) = other.issue(AccountKind::User, 1, 1).unwrap();
         assert!(keys.verify(&token).is_none());
 
-        let (token, _) = keys.issue(TokenKind::User, 1, 1).unwrap();
+        let (token, _) = keys.issue(AccountKind::User, 1, 1).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let mut payload: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();

@@ -21,14 +21,14 @@ use rusqlite::{Connection, params};
 use serde_json::json;
 use ticketing::{
     access::Scope,
-    auth::{Hasher, TokenKeys, TokenKind},
+    auth::{Hasher, TokenKeys},
     config::{DatabaseConfig, PasswordConfig},
-    db::{
-        self,
-        audit::AuditMeta,
-        tickets::{self, NewTicket, Opener, TicketFilter},
+    domain::{
+        AccountKind, AdminId, AuditMeta, Body, CompanyId, Cursor, NewTicket, Opener, PageRequest, Status, Subject,
+        TicketFilter, TicketId, UserId,
     },
-    domain::{Body, Cursor, PageRequest, Status, Subject},
+    service::tickets::{CREATE_TICKET, KnownVersions, LIST_TICKETS, TICKET_DETAIL},
+    store::sqlite::{self as sqlite, run_read, run_rule},
 };
 
 const SECRET: &str = "benchmark-secret-that-is-long-enough-0123456789";
@@ -83,7 +83,7 @@ fn seed(path: &Path, a: &Args) -> anyhow::Result<Seeded> {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     let mut conn = Connection::open(path)?;
-    db::migrate::run(&mut conn)?;
+    sqlite::migrate(&mut conn)?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;")?;
     // The real cost, so the login figure means something.
     let hash = Hasher::new(&PasswordConfig::default())?.hash("bench-password")?;
@@ -355,8 +355,9 @@ fn ceiling_rate(seconds: f64, mut work: impl FnMut(u64) -> anyhow::Result<u64>) 
     Ok(done as f64 / started.elapsed().as_secs_f64())
 }
 
-/// The raw ceiling of ticket creation: `db::tickets::create` straight on a
-/// connection at the server's durability, each ticket in its own savepoint
+/// The raw ceiling of ticket creation: the server's own creation rule
+/// (`service::tickets::CREATE_TICKET`) straight on a connection at the
+/// server's durability, each ticket in its own savepoint
 /// as the writer runs it, `batch` tickets per transaction. While the server
 /// runs, its checkpointer copies the WAL into the database, as it does for its
 /// own writer, so this connection's automatic checkpoint is turned off too.
@@ -375,7 +376,7 @@ impl CreateCeiling {
             sub_subject: Some(Subject::parse("contact").map_err(|e| anyhow::anyhow!(e.message))?),
             description: Body::parse("description", "Bench ticket 0/0").map_err(|e| anyhow::anyhow!(e.message))?,
         };
-        let conn = db::open_connection(path, &cfg)?;
+        let conn = sqlite::open_connection(path, &cfg)?;
         if server_checkpoints {
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
@@ -397,14 +398,12 @@ impl CreateCeiling {
                 self.next += 1;
                 let c = (self.next as usize % self.companies) as i64 + 1;
                 let opener = Opener {
-                    company_id: c,
+                    company_id: CompanyId(c),
                     company_name: format!("Company {c}"),
-                    user_id: c,
+                    user_id: UserId(c),
                     user_name: format!("Manager {c}"),
                 };
-                self.conn.execute_batch("SAVEPOINT job")?;
-                tickets::create(&self.conn, &opener, &self.input, &meta)?;
-                self.conn.execute_batch("RELEASE job")?;
+                run_rule(&mut self.conn, &(opener, self.input.clone(), meta.clone()), CREATE_TICKET)?;
             }
             self.conn.execute_batch("COMMIT")?;
             Ok(batch as u64)
@@ -420,7 +419,7 @@ fn settle(conn: &Connection) -> anyhow::Result<()> {
 /// The raw ceilings of the reads, and of creation one transaction each.
 fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let cfg = DatabaseConfig { path: path.to_owned(), ..DatabaseConfig::default() };
-    let conn = db::open_connection(path, &cfg)?;
+    let conn = std::cell::RefCell::new(sqlite::open_connection(path, &cfg)?);
     let mut out = BTreeMap::new();
     out.insert(
         "create, one transaction each",
@@ -429,22 +428,26 @@ fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'
     let page = PageRequest::default();
     let list = |scope: Scope, filter: TicketFilter, page: PageRequest| {
         let conn = &conn;
+        let args = (scope, filter, page);
         move |_i: u64| -> anyhow::Result<u64> {
-            tickets::list(conn, &scope, &filter, &page)?;
+            run_read(&mut conn.borrow_mut(), &args, LIST_TICKETS)?;
             Ok(1)
         }
     };
-    out.insert("tenant list", ceiling_rate(seconds, list(Scope::Company(2), TicketFilter::default(), page.clone()))?);
+    out.insert(
+        "tenant list",
+        ceiling_rate(seconds, list(Scope::Company(CompanyId(2)), TicketFilter::default(), page.clone()))?,
+    );
     out.insert(
         "whale list",
-        ceiling_rate(seconds, list(Scope::Company(s.whale), TicketFilter::default(), page.clone()))?,
+        ceiling_rate(seconds, list(Scope::Company(CompanyId(s.whale)), TicketFilter::default(), page.clone()))?,
     );
     out.insert(
         "whale list, status filter",
         ceiling_rate(
             seconds,
             list(
-                Scope::Company(s.whale),
+                Scope::Company(CompanyId(s.whale)),
                 TicketFilter { status: Some(Status::InProgress), ..Default::default() },
                 page.clone(),
             ),
@@ -453,12 +456,13 @@ fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'
     out.insert("admin list", ceiling_rate(seconds, list(Scope::All, TicketFilter::default(), page.clone()))?);
     out.insert(
         "support list",
-        ceiling_rate(seconds, list(Scope::Support(s.agent), TicketFilter::default(), page.clone()))?,
+        ceiling_rate(seconds, list(Scope::Support(AdminId(s.agent)), TicketFilter::default(), page.clone()))?,
     );
     out.insert(
         "ticket detail (50 messages)",
         ceiling_rate(seconds, |_| {
-            tickets::detail(&conn, &Scope::All, s.detail_ticket)?;
+            let args = (Scope::All, TicketId(s.detail_ticket), KnownVersions::default());
+            run_read(&mut conn.borrow_mut(), &args, TICKET_DETAIL)?;
             Ok(1)
         })?,
     );
@@ -553,8 +557,8 @@ fn main() -> anyhow::Result<()> {
     seed(&empty_path, &Args { tickets: 0, messages: 0, only: Vec::new(), ..args.clone() })?;
 
     let keys = TokenKeys::new(SECRET.as_bytes(), 600);
-    let user_token = |id: i64| keys.issue(TokenKind::User, id, 1).map(|t| t.0);
-    let admin_token = |id: i64| keys.issue(TokenKind::Admin, id, 1).map(|t| t.0);
+    let user_token = |id: i64| keys.issue(AccountKind::User, id, 1).map(|t| t.0);
+    let admin_token = |id: i64| keys.issue(AccountKind::Admin, id, 1).map(|t| t.0);
     let managers: Arc<Vec<String>> =
         Arc::new(seeded.manager_of.iter().map(|&id| user_token(id.max(1))).collect::<Result<_, _>>()?);
     let owner = admin_token(seeded.owner)?;
@@ -732,7 +736,8 @@ fn main() -> anyhow::Result<()> {
     let clients = args.clients.iter().copied().max().unwrap_or(1);
     let empty = Server::start(&bin, &empty_path, port + 1, &runtime)?;
     let cfg = DatabaseConfig::default();
-    let (full_conn, empty_conn) = (db::open_connection(&db_path, &cfg)?, db::open_connection(&empty_path, &cfg)?);
+    let (full_conn, empty_conn) =
+        (sqlite::open_connection(&db_path, &cfg)?, sqlite::open_connection(&empty_path, &cfg)?);
     // The empty database's lists show what its creation slices made; without
     // them there is nothing to list, and no fair comparison.
     let creates = ops.iter().any(|op| op.name == CREATE);

@@ -5,34 +5,34 @@ use std::io::Read;
 
 use anyhow::{Context, bail};
 
-use super::{AdminCommand, CompanyCommand, UserCommand};
+use super::{AccountCommand, AdminCommand, CompanyCommand, NewAccountArgs, UserCommand};
 use crate::{
     auth::{Hasher, generate_password},
     config::Config,
-    db::{
-        Db, DbError,
-        accounts::{self, AccountKind},
-        audit::{Actor, AuditMeta},
-    },
-    domain::{AdminRole, Email, FieldError, Name, Password},
+    domain::{AccountKind, Actor, AdminRole, AuditMeta, CompanyId, Email, FieldError, Name, Password},
+    service::accounts::{NewAdmin, NewUser},
+    store::{Store, StoreError},
 };
 
 /// Opens the configured database, with an error that names the file.
-pub fn open_db(config: &Config) -> anyhow::Result<Db> {
-    Db::open(&config.database).with_context(|| format!("cannot open the database {}", config.database.path.display()))
+pub fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&config.database)
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.database.path.display()))
 }
 
-fn field(e: FieldError) -> anyhow::Error {
+/// A field's problem as one line for the operator.
+fn field_problem(e: FieldError) -> anyhow::Error {
     anyhow::anyhow!("{}: {}", e.field, e.message)
 }
 
-/// Turns storage outcomes into one clear line for the operator.
-fn explain(e: DbError, missing: &str) -> anyhow::Error {
+/// Turns a use case's refusal into one clear line for the operator;
+/// `missing` says what was not found.
+fn refusal(e: StoreError, missing: &str) -> anyhow::Error {
     match e {
-        DbError::NotFound => anyhow::anyhow!("{missing}"),
-        DbError::Conflict { detail, .. } => anyhow::anyhow!(detail),
-        DbError::Invalid(errors) => {
-            errors.into_iter().next().map(field).unwrap_or_else(|| anyhow::anyhow!("invalid input"))
+        StoreError::NotFound => anyhow::anyhow!("{missing}"),
+        StoreError::Conflict { detail, .. } | StoreError::Forbidden { detail, .. } => anyhow::anyhow!(detail),
+        StoreError::Invalid(errors) => {
+            errors.into_iter().next().map(field_problem).unwrap_or_else(|| anyhow::anyhow!("invalid input"))
         }
         other => anyhow::Error::new(other),
     }
@@ -46,7 +46,7 @@ fn read_password_stdin() -> anyhow::Result<Password> {
     if trimmed.is_empty() {
         bail!("the password on standard input is empty");
     }
-    Password::new_secret(trimmed).map_err(field)
+    Password::new_secret(trimmed).map_err(field_problem)
 }
 
 /// The password to set: from stdin, or generated and shown once on stderr.
@@ -56,22 +56,34 @@ fn new_password(from_stdin: bool) -> anyhow::Result<Password> {
     }
     let generated = generate_password()?;
     eprintln!("generated password (shown once): {generated}");
-    Password::new_secret(&generated).map_err(field)
+    Password::new_secret(&generated).map_err(field_problem)
+}
+
+async fn hash(config: &Config, password: &Password) -> anyhow::Result<String> {
+    Hasher::new(&config.auth.password)?.hash_async(password.expose().to_string()).await
+}
+
+/// The email, name and password hash of a new account.
+async fn new_account(config: &Config, args: &NewAccountArgs) -> anyhow::Result<(Email, Name, String)> {
+    let email = Email::parse(&args.email).map_err(field_problem)?;
+    let name = Name::parse(&args.name).map_err(field_problem)?;
+    let password = new_password(args.password_stdin)?;
+    Ok((email, name, hash(config, &password).await?))
 }
 
 pub async fn company(config: Config, cmd: &CompanyCommand) -> anyhow::Result<()> {
-    let db = open_db(&config)?;
+    let store = open_store(&config)?;
     match cmd {
         CompanyCommand::Create { name } => {
-            let name = Name::parse(name).map_err(field)?;
-            let id = db
-                .write(move |conn| accounts::create_company(conn, &name, Actor::Cli, &AuditMeta::default()))
+            let name = Name::parse(name).map_err(field_problem)?;
+            let id = store
+                .create_company(name, Actor::Cli, AuditMeta::default())
                 .await
-                .map_err(|e| explain(e, "cannot create the company"))?;
+                .map_err(|e| refusal(e, "cannot create the company"))?;
             println!("{id}");
         }
         CompanyCommand::List => {
-            for c in db.read(accounts::list_companies).await? {
+            for c in store.companies().await? {
                 println!("{}\t{}", c.id, c.name);
             }
         }
@@ -80,87 +92,85 @@ pub async fn company(config: Config, cmd: &CompanyCommand) -> anyhow::Result<()>
 }
 
 pub async fn user(config: Config, cmd: &UserCommand) -> anyhow::Result<()> {
-    let db = open_db(&config)?;
+    let store = open_store(&config)?;
     match cmd {
-        UserCommand::Create { email, name, companies, password_stdin } => {
-            let email = Email::parse(email).map_err(field)?;
-            let name = Name::parse(name).map_err(field)?;
-            let password = new_password(*password_stdin)?;
-            let hash = Hasher::new(&config.auth.password)?.hash_async(password.expose().to_string()).await?;
-            let companies = companies.clone();
-            let id = db
-                .write(move |conn| {
-                    accounts::create_user(conn, &email, &name, &hash, &companies, Actor::Cli, &AuditMeta::default())
-                })
+        UserCommand::Create { account, companies } => {
+            let (email, name, password_hash) = new_account(&config, account).await?;
+            let user =
+                NewUser { email, name, password_hash, companies: companies.iter().copied().map(CompanyId).collect() };
+            let id = store
+                .create_user(user, Actor::Cli, AuditMeta::default())
                 .await
-                .map_err(|e| explain(e, "cannot create the user"))?;
+                .map_err(|e| refusal(e, "cannot create the user"))?;
             println!("{id}");
         }
-        UserCommand::List => {
-            for (u, companies) in db.read(accounts::list_users).await? {
-                let ids: Vec<String> = companies.iter().map(|c| c.id.to_string()).collect();
-                let state = if u.active { "active" } else { "disabled" };
-                println!("{}\t{}\t{}\t{}\tcompanies={}", u.id, u.email, u.name, state, ids.join(","));
-            }
-        }
-        UserCommand::Disable { email } => disable(&db, AccountKind::User, email).await?,
-        UserCommand::SetPassword { email, .. } => set_password(&db, &config, AccountKind::User, email).await?,
+        UserCommand::Account(shared) => account(&store, &config, AccountKind::User, shared).await?,
     }
     Ok(())
 }
 
 pub async fn admin(config: Config, cmd: &AdminCommand) -> anyhow::Result<()> {
-    let db = open_db(&config)?;
+    let store = open_store(&config)?;
     match cmd {
-        AdminCommand::Create { email, name, role, password_stdin } => {
-            let email = Email::parse(email).map_err(field)?;
-            let name = Name::parse(name).map_err(field)?;
-            let role = AdminRole::parse(role).map_err(field)?;
-            let password = new_password(*password_stdin)?;
-            let hash = Hasher::new(&config.auth.password)?.hash_async(password.expose().to_string()).await?;
-            let id = db
-                .write(move |conn| {
-                    accounts::create_admin(conn, &email, &name, role, &hash, Actor::Cli, &AuditMeta::default())
-                })
+        AdminCommand::Create { account, role } => {
+            let role = AdminRole::parse(role).map_err(field_problem)?;
+            let (email, name, password_hash) = new_account(&config, account).await?;
+            let id = store
+                .create_admin(NewAdmin { email, name, role, password_hash }, Actor::Cli, AuditMeta::default())
                 .await
-                .map_err(|e| explain(e, "cannot create the admin"))?;
+                .map_err(|e| refusal(e, "cannot create the admin"))?;
             println!("{id}");
         }
-        AdminCommand::List => {
-            for a in db.read(accounts::list_admins).await? {
-                let state = if a.active { "active" } else { "disabled" };
-                println!("{}\t{}\t{}\t{}\t{}", a.id, a.email, a.name, a.role.as_str(), state);
+        AdminCommand::Account(shared) => account(&store, &config, AccountKind::Admin, shared).await?,
+    }
+    Ok(())
+}
+
+fn state(active: bool) -> &'static str {
+    if active { "active" } else { "disabled" }
+}
+
+/// What both kinds of account share: listing, disabling, a new password.
+async fn account(store: &Store, config: &Config, kind: AccountKind, cmd: &AccountCommand) -> anyhow::Result<()> {
+    let noun = kind.as_str();
+    match cmd {
+        AccountCommand::List if kind == AccountKind::User => {
+            for (u, companies) in store.users_with_memberships().await? {
+                let ids: Vec<String> = companies.iter().map(|c| c.company.id.to_string()).collect();
+                println!("{}\t{}\t{}\t{}\tcompanies={}", u.id, u.email, u.name, state(u.active), ids.join(","));
             }
         }
-        AdminCommand::Disable { email } => disable(&db, AccountKind::Admin, email).await?,
-        AdminCommand::SetPassword { email, .. } => set_password(&db, &config, AccountKind::Admin, email).await?,
+        AccountCommand::List => {
+            for a in store.admins().await? {
+                let account = a.account;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    account.id,
+                    account.email,
+                    account.name,
+                    a.role.as_str(),
+                    state(account.active)
+                );
+            }
+        }
+        AccountCommand::Disable { email } => {
+            let email = email.trim().to_string();
+            store
+                .disable_account(kind, email.clone(), Actor::Cli, AuditMeta::default())
+                .await
+                .map_err(|e| refusal(e, &format!("no {noun} with email {email}")))?;
+            eprintln!("disabled {noun} {email}");
+        }
+        AccountCommand::SetPassword { email, .. } => {
+            let password = read_password_stdin()?;
+            let password_hash = hash(config, &password).await?;
+            let email = email.trim().to_string();
+            store
+                .set_password(kind, email.clone(), password_hash, Actor::Cli, AuditMeta::default())
+                .await
+                .map_err(|e| refusal(e, &format!("no {noun} with email {email}")))?;
+            eprintln!("password changed for {noun} {email}; existing tokens are revoked");
+        }
     }
-    Ok(())
-}
-
-fn noun(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::User => "user",
-        AccountKind::Admin => "admin",
-    }
-}
-
-async fn disable(db: &Db, kind: AccountKind, email: &str) -> anyhow::Result<()> {
-    let lookup = email.trim().to_string();
-    db.write(move |conn| accounts::disable(conn, kind, &lookup, Actor::Cli, &AuditMeta::default()))
-        .await
-        .map_err(|e| explain(e, &format!("no {} with email {}", noun(kind), email.trim())))?;
-    eprintln!("disabled {} {}", noun(kind), email.trim());
-    Ok(())
-}
-
-async fn set_password(db: &Db, config: &Config, kind: AccountKind, email: &str) -> anyhow::Result<()> {
-    let password = read_password_stdin()?;
-    let hash = Hasher::new(&config.auth.password)?.hash_async(password.expose().to_string()).await?;
-    let lookup = email.trim().to_string();
-    db.write(move |conn| accounts::set_password(conn, kind, &lookup, &hash, Actor::Cli, &AuditMeta::default()))
-        .await
-        .map_err(|e| explain(e, &format!("no {} with email {}", noun(kind), email.trim())))?;
-    eprintln!("password changed for {} {}; existing tokens are revoked", noun(kind), email.trim());
     Ok(())
 }

@@ -6,14 +6,12 @@
 use crate::{
     access::Scope,
     app::AppState,
-    db::{
-        DbResult,
-        accounts::{self},
-        audit::{Actor, AuditMeta},
-        coverage,
-        tickets::{self, NewTicket, Sender},
+    domain::{
+        Actor, AdminRole, AuditMeta, Author, Body, CompanyId, Email, FieldError, Name, NewTicket, Opener, Sender,
+        Status, Subject,
     },
-    domain::{AdminRole, Body, Email, Name, Status, Subject},
+    service::accounts::{NewAdmin, NewUser},
+    store::Store,
 };
 
 /// The password of every demo account. Demo data is for trying the product
@@ -162,23 +160,12 @@ const SCRIPTS: &[Script] = &[
 
 /// Seeds the demo into an empty database; a database with any account is left alone.
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
-    let empty = state
-        .db
-        .read(|conn| {
-            let accounts: i64 = conn.query_row(
-                "SELECT (SELECT count(*) FROM platform_admins) + (SELECT count(*) FROM users)",
-                [],
-                |r| r.get(0),
-            )?;
-            Ok(accounts == 0)
-        })
-        .await?;
-    if !empty {
+    if !state.store.has_no_accounts().await? {
         eprintln!("the database already has accounts; demo data is only seeded into an empty database");
         return Ok(());
     }
     let hash = state.hasher.hash_async(DEMO_PASSWORD.to_string()).await?;
-    state.db.write(move |conn| seed_rows(conn, &hash)).await?;
+    seed_rows(&state.store, &hash).await?;
     print_logins();
     Ok(())
 }
@@ -198,118 +185,87 @@ fn print_logins() {
     );
 }
 
-fn seed_rows(conn: &rusqlite::Connection, hash: &str) -> DbResult<()> {
-    let meta = AuditMeta::default();
-    let name = |s: &str| Name::parse(s).map_err(crate::db::DbError::invalid);
-    let email = |s: &str| Email::parse(s).map_err(crate::db::DbError::invalid);
-    let companies = [
-        accounts::create_company(conn, &name("Acme Bakery")?, Actor::Cli, &meta)?,
-        accounts::create_company(conn, &name("Northwind Legal")?, Actor::Cli, &meta)?,
-    ];
-    let managers = [
-        accounts::create_user(
-            conn,
-            &email("manager@acme.example")?,
-            &name("Alice Baker")?,
-            hash,
-            &[companies[0]],
-            Actor::Cli,
-            &meta,
-        )?,
-        accounts::create_user(
-            conn,
-            &email("manager@northwind.example")?,
-            &name("Nora West")?,
-            hash,
-            &[companies[1]],
-            Actor::Cli,
-            &meta,
-        )?,
-    ];
-    accounts::create_user(
-        conn,
-        &email("consultant@example.com")?,
-        &name("Carl Consultant")?,
-        hash,
-        &companies,
-        Actor::Cli,
-        &meta,
-    )?;
-    let admins = [
-        accounts::create_admin(
-            conn,
-            &email("owner@example.com")?,
-            &name("Olivia Owner")?,
-            AdminRole::PlatformOwner,
-            hash,
-            Actor::Cli,
-            &meta,
-        )?,
-        accounts::create_admin(
-            conn,
-            &email("admin@example.com")?,
-            &name("Adam Admin")?,
-            AdminRole::PlatformAdmin,
-            hash,
-            Actor::Cli,
-            &meta,
-        )?,
-        accounts::create_admin(
-            conn,
-            &email("support@example.com")?,
-            &name("Sam Support")?,
-            AdminRole::PlatformSupport,
-            hash,
-            Actor::Cli,
-            &meta,
-        )?,
-        accounts::create_admin(
-            conn,
-            &email("billing@example.com")?,
-            &name("Bea Billing")?,
-            AdminRole::PlatformSupport,
-            hash,
-            Actor::Cli,
-            &meta,
-        )?,
-    ];
-    let subjects = |names: &[&str]| {
-        names.iter().map(|s| Subject::parse(s)).collect::<Result<Vec<_>, _>>().map_err(crate::db::DbError::invalid)
+/// Parses demo text, which is known to be valid.
+fn valid<T>(parsed: Result<T, FieldError>) -> anyhow::Result<T> {
+    parsed.map_err(|e| anyhow::anyhow!("demo data: {}: {}", e.field, e.message))
+}
+
+async fn seed_rows(store: &Store, hash: &str) -> anyhow::Result<()> {
+    let meta = AuditMeta::default;
+    let name = |s: &str| valid(Name::parse(s));
+    let mut companies = Vec::new();
+    for company in ["Acme Bakery", "Northwind Legal"] {
+        companies.push(store.create_company(name(company)?, Actor::Cli, meta()).await?);
+    }
+    let user = |email: &str, display: &str, of: &[CompanyId]| -> anyhow::Result<NewUser> {
+        Ok(NewUser {
+            email: valid(Email::parse(email))?,
+            name: name(display)?,
+            password_hash: hash.to_string(),
+            companies: of.to_vec(),
+        })
     };
-    coverage::replace(conn, admins[0], admins[2], &subjects(&["website", "email"])?, &meta)?;
-    coverage::replace(conn, admins[0], admins[3], &subjects(&["billing", "account", "domain"])?, &meta)?;
+    let mut managers = Vec::new();
+    for (email, display, company) in [
+        ("manager@acme.example", "Alice Baker", companies[0]),
+        ("manager@northwind.example", "Nora West", companies[1]),
+    ] {
+        let id = store.create_user(user(email, display, &[company])?, Actor::Cli, meta()).await?;
+        managers.push((id, display));
+    }
+    store.create_user(user("consultant@example.com", "Carl Consultant", &companies)?, Actor::Cli, meta()).await?;
+    let mut admins = Vec::new();
+    for (email, display, role) in [
+        ("owner@example.com", "Olivia Owner", AdminRole::PlatformOwner),
+        ("admin@example.com", "Adam Admin", AdminRole::PlatformAdmin),
+        ("support@example.com", "Sam Support", AdminRole::PlatformSupport),
+        ("billing@example.com", "Bea Billing", AdminRole::PlatformSupport),
+    ] {
+        let admin = NewAdmin {
+            email: valid(Email::parse(email))?,
+            name: name(display)?,
+            role,
+            password_hash: hash.to_string(),
+        };
+        admins.push((store.create_admin(admin, Actor::Cli, meta()).await?, display));
+    }
+    let subjects = |names: &[&str]| names.iter().map(|s| valid(Subject::parse(s))).collect::<anyhow::Result<Vec<_>>>();
+    let owner = admins[0].0;
+    store.replace_coverage(owner, admins[2].0, subjects(&["website", "email"])?, meta()).await?;
+    store.replace_coverage(owner, admins[3].0, subjects(&["billing", "account", "domain"])?, meta()).await?;
 
     for script in SCRIPTS {
         let company = companies[script.company];
-        let manager = managers[script.company];
+        let (manager, manager_name) = managers[script.company];
         let input = NewTicket {
-            subject: Subject::parse(script.subject).map_err(crate::db::DbError::invalid)?,
-            sub_subject: script.sub_subject.map(Subject::parse).transpose().map_err(crate::db::DbError::invalid)?,
-            description: Body::parse("description", script.description).map_err(crate::db::DbError::invalid)?,
+            subject: valid(Subject::parse(script.subject))?,
+            sub_subject: script.sub_subject.map(Subject::parse).transpose().map_err(|e| anyhow::anyhow!(e.message))?,
+            description: valid(Body::parse("description", script.description))?,
         };
-        let opener = tickets::Opener::load(conn, company, manager)?;
-        let id = tickets::create(conn, &opener, &input, &meta)?.ticket.id;
-        let agent = admins[script.assignee.unwrap_or(1)];
-        let agent_name = accounts::admin_by_id(conn, agent)?.map(|a| a.name).unwrap_or_default();
+        let opener = Opener {
+            company_id: company,
+            company_name: ["Acme Bakery", "Northwind Legal"][script.company].to_string(),
+            user_id: manager,
+            user_name: manager_name.to_string(),
+        };
+        let id = store.create_ticket(opener, input, meta()).await?.ticket.id;
+        let (agent, agent_name) = admins[script.assignee.unwrap_or(1)];
         if let Some(index) = script.assignee {
-            tickets::assign(conn, &Scope::All, admins[0], id, Some(admins[index]), &meta)?;
+            store.assign(owner, Scope::All, id, Some(admins[index].0), meta()).await?;
         }
         for (who, text) in script.thread {
-            let body = Body::parse("body", text).map_err(crate::db::DbError::invalid)?;
+            let body = valid(Body::parse("body", text))?;
             let (scope, author) = if *who == 'a' {
-                (Scope::All, (Sender::Agent(agent), agent_name.as_str()))
+                (Scope::All, Author { sender: Sender::Agent(agent), name: agent_name.to_string() })
             } else {
-                (Scope::Company(company), (Sender::Tenant(manager), opener.user_name.as_str()))
+                (Scope::Company(company), Author { sender: Sender::Tenant(manager), name: manager_name.to_string() })
             };
-            tickets::add_message(conn, &scope, author, id, &body, &meta)?;
+            store.add_message(scope, author, id, body, meta()).await?;
         }
         if script.status != Status::New {
-            tickets::set_status(conn, &Scope::All, agent, id, script.status, &meta)?;
+            store.set_status(agent, Scope::All, id, script.status, meta()).await?;
         }
-        tickets::backdate(conn, id, script.age_hours * HOUR)?;
-    }
-    if tickets::count(conn)? != SCRIPTS.len() as i64 {
-        return Err(crate::db::DbError::Internal("demo tickets were not all written".into()));
+        store.backdate_ticket(id, script.age_hours * HOUR).await?;
     }
     Ok(())
 }

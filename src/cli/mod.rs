@@ -2,7 +2,6 @@
 //! these doc comments.
 
 mod accounts;
-mod backup;
 pub mod demo;
 mod ops;
 mod serve;
@@ -11,9 +10,12 @@ mod token;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, Overrides};
+use crate::{
+    config::{Config, Overrides},
+    domain::AccountKind,
+};
 
 /// A multi-tenant support ticketing system: one binary, one SQLite file.
 #[derive(Debug, Parser)]
@@ -66,7 +68,7 @@ pub enum Command {
     Token {
         /// Which kind of account.
         #[arg(value_enum)]
-        kind: TokenKindArg,
+        kind: AccountKind,
         /// The account's email.
         email: String,
     },
@@ -99,12 +101,6 @@ pub enum ConfigCommand {
     Show,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TokenKindArg {
-    Admin,
-    User,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum CompanyCommand {
     /// Create a company; prints its id.
@@ -116,28 +112,33 @@ pub enum CompanyCommand {
     List,
 }
 
+/// What every new account is given on the command line.
+#[derive(Debug, Args)]
+pub struct NewAccountArgs {
+    /// The email the person signs in with.
+    #[arg(long)]
+    pub email: String,
+    /// The name others see.
+    #[arg(long)]
+    pub name: String,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// The tasks both kinds of account share.
 #[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create a manager of one or more companies; prints the new id. Without
-    /// --password-stdin a strong password is generated and printed once on stderr.
-    Create {
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        /// A company the user manages; repeat for several.
-        #[arg(long = "company", value_name = "ID", required = true)]
-        companies: Vec<i64>,
-        /// Read the password from standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// List users and their companies.
+pub enum AccountCommand {
+    /// List the accounts of this kind.
     List,
-    /// Disable a user; their tokens stop working at once.
-    Disable { email: String },
-    /// Set a user's password from standard input; their tokens stop working.
+    /// Disable an account; its tokens stop working at once.
+    Disable {
+        /// The account's email.
+        email: String,
+    },
+    /// Set an account's password from standard input; its tokens stop working.
     SetPassword {
+        /// The account's email.
         email: String,
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -145,31 +146,33 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a manager of one or more companies; prints the new id. Without
+    /// --password-stdin a strong password is generated and printed once on stderr.
+    Create {
+        #[command(flatten)]
+        account: NewAccountArgs,
+        /// A company the user manages; repeat for several.
+        #[arg(long = "company", value_name = "ID", required = true)]
+        companies: Vec<i64>,
+    },
+    #[command(flatten)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create a platform admin; prints the new id. Without --password-stdin a
     /// strong password is generated and printed once on stderr.
     Create {
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
+        #[command(flatten)]
+        account: NewAccountArgs,
         /// platform_owner, platform_admin or platform_support.
         #[arg(long)]
         role: String,
-        /// Read the password from standard input.
-        #[arg(long)]
-        password_stdin: bool,
     },
-    /// List platform admins.
-    List,
-    /// Disable an admin; their tokens stop working at once.
-    Disable { email: String },
-    /// Set an admin's password from standard input; their tokens stop working.
-    SetPassword {
-        email: String,
-        #[arg(long, required = true)]
-        password_stdin: bool,
-    },
+    #[command(flatten)]
+    Account(AccountCommand),
 }
 
 /// Logs go to stderr; `TICKETING_LOG` filters them (default: info for the
@@ -204,9 +207,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let config = load_config(&cli, None)?;
-            let mut conn = crate::db::open_connection(&config.database.path, &config.database)
-                .with_context(|| format!("cannot open the database {}", config.database.path.display()))?;
-            let applied = crate::db::migrate::run(&mut conn)?;
+            let applied = crate::store::migrate(&config.database)
+                .with_context(|| format!("cannot migrate the database {}", config.database.path.display()))?;
             eprintln!("applied {applied} migration(s) to {}", config.database.path.display());
             Ok(())
         }
@@ -218,7 +220,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => accounts::user(load_config(&cli, None)?, cmd).await,
         Command::Admin(cmd) => accounts::admin(load_config(&cli, None)?, cmd).await,
         Command::Token { kind, email } => token::run(load_config(&cli, None)?, *kind, email).await,
-        Command::Backup { file } => backup::run(&load_config(&cli, None)?, file),
+        Command::Backup { file } => ops::backup(&load_config(&cli, None)?, file),
         Command::Restore { file } => ops::restore(&load_config(&cli, None)?, file),
         Command::Check => ops::check(&load_config(&cli, None)?),
         Command::Healthcheck { url } => ops::healthcheck(&load_config(&cli, None)?, url.as_deref()),

@@ -5,13 +5,13 @@ use std::{
     fs::File,
     io::{Read, Write},
     net::TcpStream,
-    path::{Path, PathBuf},
+    path::Path,
     time::Duration,
 };
 
 use anyhow::{Context, bail};
 
-use crate::config::Config;
+use crate::{config::Config, store::StoreError};
 
 /// The lock a running server holds, so `restore` cannot swap the file under it.
 pub struct ServerLock {
@@ -37,62 +37,35 @@ impl ServerLock {
     }
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_os_string();
-    name.push(suffix);
-    PathBuf::from(name)
+/// `ticketing backup FILE`: a consistent copy of the live database, taken
+/// while the server runs; it never overwrites a file.
+pub fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
+    crate::store::backup(&config.database, file)
+        .map_err(|e| anyhow::anyhow!("cannot write the backup {}: {e}", file.display()))?;
+    eprintln!("backed up {} to {}", config.database.path.display(), file.display());
+    Ok(())
 }
 
 /// `ticketing restore FILE`: checks the copy, then swaps it in. Refuses while
 /// a server holds the database; the replaced file is kept beside it.
 pub fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
     let _lock = ServerLock::acquire(config).context("stop the server before restoring")?;
-    if !file.exists() {
-        bail!("{} does not exist", file.display());
-    }
-    {
-        let copy = rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("cannot open {}", file.display()))?;
-        let ok: String = copy
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .with_context(|| format!("{} is not a SQLite database", file.display()))?;
-        if ok != "ok" {
-            bail!("{} fails the integrity check: {ok}", file.display());
+    let kept = crate::store::restore(&config.database, file).map_err(|e| match e {
+        StoreError::Invalid(errors) => {
+            anyhow::anyhow!(errors.into_iter().next().map(|e| e.message).unwrap_or_default())
         }
-        let ours = copy.prepare("SELECT 1 FROM sqlite_master WHERE name = 'refinery_schema_history'")?.exists([])?
-            && copy.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tickets'")?.exists([])?;
-        if !ours {
-            bail!("{} is not a ticketing database", file.display());
-        }
-    }
-    let target = &config.database.path;
-    let staged = sibling(target, ".restoring");
-    std::fs::copy(file, &staged).with_context(|| format!("cannot copy {} next to the database", file.display()))?;
-    crate::files::restrict(&staged)?;
-    File::open(&staged)?.sync_all()?;
-    if target.exists() {
-        let stamp = crate::domain::Timestamp::now().to_rfc3339().replace([':', '.'], "-");
-        let kept = sibling(target, &format!(".before-restore-{stamp}"));
-        std::fs::rename(target, &kept).context("cannot move the current database aside")?;
+        other => anyhow::Error::new(other),
+    })?;
+    if let Some(kept) = kept {
         eprintln!("the replaced database is kept as {}", kept.display());
     }
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(sibling(target, suffix));
-    }
-    std::fs::rename(&staged, target).context("cannot move the restored copy into place")?;
-    eprintln!("restored {} from {}", target.display(), file.display());
+    eprintln!("restored {} from {}", config.database.path.display(), file.display());
     Ok(())
 }
 
 /// `ticketing check`: prints each problem; fails when there is one.
 pub fn check(config: &Config) -> anyhow::Result<()> {
-    if !config.database.path.exists() {
-        bail!("the database {} does not exist", config.database.path.display());
-    }
-    let conn = rusqlite::Connection::open_with_flags(&config.database.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .with_context(|| format!("cannot open the database {}", config.database.path.display()))?;
-    conn.busy_timeout(Duration::from_millis(config.database.busy_timeout_ms))?;
-    let problems = crate::db::check::run(&conn).context("cannot check the database")?;
+    let problems = crate::store::check(&config.database).context("cannot check the database")?;
     if problems.is_empty() {
         println!("ok: integrity, foreign keys and the audit log are consistent");
         return Ok(());

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 
-use crate::{app::AppState, config::Config, db::accounts};
+use crate::{app::AppState, config::Config};
 
 pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.server.bind.clone();
@@ -12,15 +12,15 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         super::demo::seed(&state).await?;
     }
-    if state.db.read(accounts::has_no_owner).await? {
+    if state.store.has_no_owner().await? {
         tracing::warn!(
             "no platform owner yet; create one with: ticketing --db {} admin create --email you@example.com --name \"Your Name\" --role platform_owner",
-            state.db.path().display()
+            state.store.location()
         );
     }
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), database = %state.db.path().display(), "listening on http://{addr}");
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), database = %state.store.location(), "listening on http://{addr}");
     crate::http::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

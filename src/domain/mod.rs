@@ -1,14 +1,20 @@
-//! Pure types and rules: no axum, no rusqlite. Input becomes one of these at
+//! Pure types and rules: no axum, no storage. Input becomes one of these at
 //! the boundary, and nothing past the handler checks it again.
 
+mod audit;
+mod ids;
 mod page;
-mod search;
 mod status;
 mod text;
+mod ticket;
 mod time;
 
+pub use audit::{Actor, AuditAction, AuditEntry, AuditFilter, AuditMeta};
+pub use ids::{AdminId, CompanyId, MessageId, TicketId, UserId};
 pub use page::{Cursor, Page, PageRequest};
-pub use search::fts_query;
-pub use status::{AdminRole, SenderType, Status};
-pub use text::{Body, Email, FieldError, Name, Password, Subject, normalise};
+pub use status::{AccountKind, AdminRole, SenderType, Status};
+pub use text::{
+    Body, Email, FieldError, FieldErrors, Name, Password, Subject, is_bidi_control, is_invisible, normalise,
+};
+pub use ticket::{Assigned, Author, NewTicket, Opener, SearchWords, Sender, TicketFilter};
 pub use time::Timestamp;

@@ -18,13 +18,16 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The longest cursor text this server gives out (and accepts).
+    pub const MAX_CHARS: usize = 128;
+
     pub fn encode(self) -> String {
         URL_SAFE_NO_PAD.encode(format!("v1:{}:{}", self.at, self.id))
     }
 
     pub fn decode(raw: &str) -> Result<Self, FieldError> {
         let invalid = || FieldError::new("cursor", "invalid_cursor", "is not a cursor this server gave out");
-        if raw.len() > 128 {
+        if raw.len() > Self::MAX_CHARS {
             return Err(invalid());
         }
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
@@ -39,6 +42,7 @@ impl Cursor {
     }
 }
 
+/// A page's size and where it starts (`?limit=` and `?cursor=`).
 #[derive(Debug, Clone)]
 pub struct PageRequest {
     pub limit: u32,
@@ -91,6 +95,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The same page with each item converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+
     /// Builds a page from up to `limit + 1` rows: the extra row, when there,
     /// only says that another page follows.
     pub fn from_rows(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> Cursor) -> Self {
@@ -100,6 +109,41 @@ impl<T> Page<T> {
         Page { items: rows, next_cursor }
     }
 }
+
+/// A string schema with these lengths, for the OpenAPI document.
+pub(crate) fn text_schema(
+    min: usize,
+    max: usize,
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .min_length(Some(min))
+        .max_length(Some(max))
+        .description(Some(description))
+        .into()
+}
+
+impl utoipa::PartialSchema for Cursor {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        text_schema(1, Cursor::MAX_CHARS, "`next_cursor` of the previous page")
+    }
+}
+
+impl utoipa::ToSchema for Cursor {}
+
+impl utoipa::PartialSchema for PageRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(MAX_LIMIT))
+            .description(Some(format!("Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})")))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PageRequest {}
 
 #[cfg(test)]
 mod tests {

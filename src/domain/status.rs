@@ -1,4 +1,5 @@
-//! The closed sets: ticket statuses, platform roles, message senders.
+//! The closed sets: ticket statuses, kinds of account, platform roles,
+//! message senders.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -49,6 +50,26 @@ impl Status {
                 "must be one of new, triaged, in_progress, waiting_on_tenant, needs_engineering, solved, closed",
             )
         })
+    }
+}
+
+/// The two kinds of account: tenant users (managers of companies) and
+/// platform admins. Tokens, sign-in, the audit log's actors and the command
+/// line all speak of this one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountKind {
+    User,
+    Admin,
+}
+
+impl AccountKind {
+    /// `user` or `admin`, as tokens, the audit log and the command line say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::User => "user",
+            AccountKind::Admin => "admin",
+        }
     }
 }
 

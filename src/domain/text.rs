@@ -30,6 +30,36 @@ impl FieldError {
     }
 }
 
+/// Collects the problems of several fields while each is parsed, so that an
+/// answer lists them all rather than the first.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// The parsed value, or `None` with its problem kept.
+    pub fn take<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
+        parsed.map_err(|e| self.0.push(e)).ok()
+    }
+
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    pub fn extend(&mut self, errors: impl IntoIterator<Item = FieldError>) {
+        self.0.extend(errors);
+    }
+
+    /// Every problem kept so far.
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+
+    /// `value` when no field had a problem, else every problem.
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
+    }
+}
+
 fn is_blank(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}')
 }
@@ -83,6 +113,19 @@ fn bounded(field: &str, raw: &str, max_chars: usize, single_line: bool) -> Resul
     Ok(text.to_string())
 }
 
+/// The OpenAPI schema of a text type: a string of 1 to `MAX_CHARS`.
+macro_rules! text_schema {
+    ($ty:ident, $max:expr, $description:expr) => {
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                super::page::text_schema(1, $max, $description)
+            }
+        }
+
+        impl utoipa::ToSchema for $ty {}
+    };
+}
+
 /// A ticket subject or sub-subject (a topic such as `website` or `contact`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -104,6 +147,8 @@ impl Subject {
     }
 }
 
+text_schema!(Subject, Subject::MAX_CHARS, "A subject of the catalogue (GET /api/support/subjects)");
+
 /// A message body or ticket description: several lines allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body(String);
@@ -119,6 +164,8 @@ impl Body {
         &self.0
     }
 }
+
+text_schema!(Body, Body::MAX_CHARS, "Text; several lines allowed");
 
 /// A person's or company's display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,13 +183,19 @@ impl Name {
     }
 }
 
+text_schema!(Name, Name::MAX_CHARS, "A display name");
+
 /// An email address, as a login name: trimmed and compared case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
+text_schema!(Email, Email::MAX_CHARS, "An email address");
+
 impl Email {
+    pub const MAX_CHARS: usize = 254;
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let text = bounded("email", raw, 254, true)?;
+        let text = bounded("email", raw, Self::MAX_CHARS, true)?;
         let valid = match text.split_once('@') {
             Some((local, domain)) => {
                 !local.is_empty()

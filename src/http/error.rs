@@ -1,6 +1,6 @@
 //! The one error shape of the API: RFC 9457 problem details
 //! (`application/problem+json`) with a stable machine `code`. Handlers return
-//! [`ApiError`]; the storage layer's [`DbError`] converts once, here. A 500
+//! [`ApiError`]; the storage layer's [`StoreError`] converts once, here. A 500
 //! says nothing of the internals: the cause goes to the log with the request id.
 
 use axum::{
@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::{db::DbError, domain::FieldError};
+use crate::{domain::FieldError, store::StoreError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -165,13 +165,14 @@ impl ApiError {
     }
 }
 
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
         match e {
-            DbError::NotFound => ApiError::not_found(),
-            DbError::Conflict { code, detail } => ApiError::new(StatusCode::CONFLICT, code, detail),
-            DbError::Invalid(errors) => ApiError::invalid(errors),
-            other => ApiError::internal(other),
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Forbidden { code, detail } => ApiError::forbidden(code, detail),
+            StoreError::Conflict { code, detail } => ApiError::new(StatusCode::CONFLICT, code, detail),
+            StoreError::Invalid(errors) => ApiError::invalid(errors),
+            StoreError::Internal(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -221,7 +222,7 @@ impl From<PathRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(_: QueryRejection) -> Self {
-        ApiError::bad_request("invalid_query", "the query string could not be read")
+        ApiError::bad_request("malformed_query", "the query string could not be read")
     }
 }
 

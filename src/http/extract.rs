@@ -1,26 +1,24 @@
-//! Request extractors. Authorization is a parameter type: a handler that takes
-//! [`PlatformAdmin`] cannot run for a tenant, [`FullAdmin`] builds on it, and
-//! [`Tenant`] builds on [`TenantUser`]. Each re-reads the account, so a
-//! disabled account or a changed password revokes its tokens at once.
+//! Request extractors. Authorization is a parameter type: a handler that
+//! takes [`PlatformAdmin`] cannot run for a tenant, [`FullAdmin`] builds on
+//! it, and [`Tenant`] builds on [`TenantUser`]. Each re-reads the account,
+//! so a disabled account or a changed password revokes its tokens at once.
+//! The guard each one enforces is named in [`crate::access::Guard`].
 
-use std::{collections::HashMap, net::IpAddr};
+use std::net::IpAddr;
 
 use axum::{
-    extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request},
+    extract::{FromRef, FromRequest, FromRequestParts, Path, Request},
     http::{HeaderMap, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
-use super::{client::ClientIp, error::ApiError, limit::Writer};
+use super::{client::ClientIp, error::ApiError};
 use crate::{
     access::Scope,
     app::AppState,
-    auth::TokenKind,
-    db::{
-        accounts::{self, Admin, Membership, User},
-        audit::AuditMeta,
-    },
-    domain::FieldError,
+    domain::{AccountKind, AdminId, AuditMeta, UserId},
+    limits::Writer,
+    store::{AdminRecord, Membership, StoreResult, UserRecord},
 };
 
 /// A JSON body; axum's own rejections become problem+json.
@@ -50,35 +48,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         match raw.parse::<i64>() {
             Ok(id) if id > 0 => Ok(IdPath(id)),
             _ => Err(ApiError::bad_request("invalid_path", "the id in the path must be a positive whole number")),
-        }
-    }
-}
-
-/// The query string as key → value (the last value of a repeated key).
-pub struct QueryMap(pub HashMap<String, String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Query(map) = Query::<HashMap<String, String>>::from_request_parts(parts, state).await?;
-        Ok(QueryMap(map))
-    }
-}
-
-impl QueryMap {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str).filter(|v| !v.trim().is_empty())
-    }
-
-    /// An optional positive integer parameter.
-    pub fn id(&self, key: &str) -> Result<Option<i64>, FieldError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(raw) => match raw.trim().parse::<i64>() {
-                Ok(v) if v > 0 => Ok(Some(v)),
-                _ => Err(FieldError::new(key, "invalid_id", "must be a positive whole number")),
-            },
         }
     }
 }
@@ -116,21 +85,46 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 
 const INVALID_TOKEN: &str = "the token is invalid or expired; sign in again";
 
-/// Verifies the bearer token and returns the account id it names.
-fn verified_account(parts: &Parts, state: &AppState, kind: TokenKind) -> Result<(i64, i64), ApiError> {
+/// An account that a token can stand for, as each request re-reads it.
+trait SignedIn: Sized {
+    const KIND: AccountKind;
+
+    async fn load(state: &AppState, id: i64) -> StoreResult<Option<Self>>;
+
+    /// Whether the account is active, and its token version.
+    fn standing(&self) -> (bool, i64);
+}
+
+/// The account the request's bearer token names, if the token is sound, of
+/// this kind, and still matches an active account.
+async fn signed_in<A: SignedIn>(parts: &Parts, state: &AppState) -> Result<A, ApiError> {
     let token = bearer(&parts.headers)?;
     let claims = state.keys.verify(token).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
-    if claims.kind != kind {
-        return Err(ApiError::unauthorized(INVALID_TOKEN));
+    let id =
+        claims.account_id().filter(|_| claims.kind == A::KIND).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
+    match A::load(state, id).await? {
+        Some(account) if account.standing() == (true, claims.ver) => Ok(account),
+        _ => Err(ApiError::unauthorized(INVALID_TOKEN)),
     }
-    let id = claims.account_id().ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
-    Ok((id, claims.ver))
 }
 
 /// A signed-in tenant user (any company), re-read from the database.
 pub struct TenantUser {
-    pub user: User,
+    pub user: UserRecord,
     pub memberships: Vec<Membership>,
+}
+
+impl SignedIn for TenantUser {
+    const KIND: AccountKind = AccountKind::User;
+
+    async fn load(state: &AppState, id: i64) -> StoreResult<Option<Self>> {
+        let found = state.store.tenant_account(UserId(id)).await?;
+        Ok(found.map(|(user, memberships)| TenantUser { user, memberships }))
+    }
+
+    fn standing(&self) -> (bool, i64) {
+        (self.user.active, self.user.token_version)
+    }
 }
 
 impl<S> FromRequestParts<S> for TenantUser
@@ -141,33 +135,25 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let (id, version) = verified_account(parts, &state, TokenKind::User)?;
-        let found = state.db.read(move |conn| accounts::user_with_memberships(conn, id)).await?;
-        match found {
-            Some((user, memberships)) if user.active && user.token_version == version => {
-                Ok(TenantUser { user, memberships })
-            }
-            _ => Err(ApiError::unauthorized(INVALID_TOKEN)),
-        }
+        signed_in(parts, &AppState::from_ref(state)).await
     }
 }
 
 /// A tenant user acting for one company: the one named by `X-Company-Id`,
 /// or their only company when they have one and the header is left out.
 pub struct Tenant {
-    pub user: User,
+    pub user: UserRecord,
     pub company: Membership,
 }
 
 impl Tenant {
     pub fn scope(&self) -> Scope {
-        Scope::Company(self.company.id)
+        Scope::Company(self.company.company.id)
     }
 
     /// Counts one write against the manager's write limit (429 past it).
     pub fn spend_write(&self, state: &AppState) -> Result<(), ApiError> {
-        state.writes.spend(Writer::User(self.user.id)).map_err(ApiError::write_limited)
+        state.writes.spend(Writer::User(self.user.id.get())).map_err(ApiError::write_limited)
     }
 }
 
@@ -186,7 +172,7 @@ where
                 let id = raw.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).ok_or_else(|| {
                     ApiError::bad_request("invalid_company_id", "X-Company-Id must be a whole number")
                 })?;
-                let index = memberships.iter().position(|m| m.id == id).ok_or_else(not_a_member)?;
+                let index = memberships.iter().position(|m| m.company.id.get() == id).ok_or_else(not_a_member)?;
                 memberships.swap_remove(index)
             }
             None => match memberships.len() {
@@ -206,18 +192,34 @@ where
 
 /// A signed-in platform admin of any role, re-read from the database.
 pub struct PlatformAdmin {
-    pub admin: Admin,
+    pub admin: AdminRecord,
 }
 
 impl PlatformAdmin {
+    pub fn id(&self) -> AdminId {
+        self.admin.account.id
+    }
+
     /// The tickets this admin may see (see [`crate::access`]).
     pub fn scope(&self) -> Scope {
-        if self.admin.role.has_full_access() { Scope::All } else { Scope::Support(self.admin.id) }
+        Scope::of_admin(self.id(), self.admin.role)
     }
 
     /// Counts one write against the admin's write limit (429 past it).
     pub fn spend_write(&self, state: &AppState) -> Result<(), ApiError> {
-        state.writes.spend(Writer::Admin(self.admin.id)).map_err(ApiError::write_limited)
+        state.writes.spend(Writer::Admin(self.id().get())).map_err(ApiError::write_limited)
+    }
+}
+
+impl SignedIn for PlatformAdmin {
+    const KIND: AccountKind = AccountKind::Admin;
+
+    async fn load(state: &AppState, id: i64) -> StoreResult<Option<Self>> {
+        Ok(state.store.staff_account(AdminId(id)).await?.map(|admin| PlatformAdmin { admin }))
+    }
+
+    fn standing(&self) -> (bool, i64) {
+        (self.admin.account.active, self.admin.account.token_version)
     }
 }
 
@@ -229,13 +231,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let (id, version) = verified_account(parts, &state, TokenKind::Admin)?;
-        let admin = state.db.read(move |conn| accounts::admin_by_id(conn, id)).await?;
-        match admin {
-            Some(admin) if admin.active && admin.token_version == version => Ok(PlatformAdmin { admin }),
-            _ => Err(ApiError::unauthorized(INVALID_TOKEN)),
-        }
+        signed_in(parts, &AppState::from_ref(state)).await
     }
 }
 

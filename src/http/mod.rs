@@ -6,12 +6,11 @@ pub mod api;
 pub mod client;
 pub mod error;
 pub mod extract;
-pub mod limit;
 pub mod metrics;
 pub mod middleware;
 pub mod spa;
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, routing::any};
 use tokio::net::TcpListener;
@@ -24,8 +23,11 @@ pub fn router(state: AppState) -> Router {
     let body_limit = usize::try_from(state.config.server.body_limit_bytes).unwrap_or(usize::MAX);
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
     let metrics = state.metrics.clone();
-    let proxies = state.proxies.clone();
-    let app = api::routes()
+    // `Config::validate` has checked them.
+    let proxies = Arc::new(client::TrustedProxies::new(state.config.server.trusted_proxy_nets().unwrap_or_default()));
+    let (routes, doc) = api::routes().split_for_parts();
+    let doc = Arc::new(api::openapi::finish(doc, &state.config));
+    let app = routes
         // A nested prefix must not fall through to the UI's fallback, or
         // `/api/typo` would answer index.html with 200.
         .route("/api", any(api::not_found))
@@ -33,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/platform-admin", any(api::not_found))
         .route("/platform-admin/{*rest}", any(api::not_found))
         .fallback(spa::serve)
+        .layer(axum::Extension(doc))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(state);
@@ -125,7 +128,7 @@ pub struct Health {
 pub async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<axum::Json<Health>, error::ApiError> {
-    match state.db.ping().await {
+    match state.store.ping().await {
         Ok(()) => Ok(axum::Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })),
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");

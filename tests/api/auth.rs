@@ -3,6 +3,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
+use ticketing::domain::{AccountKind, Actor};
 
 use crate::support::{PASSWORD, SECRET, Seed, TestApp};
 
@@ -91,16 +92,8 @@ async fn disabling_an_account_or_changing_its_password_revokes_its_tokens_at_onc
     let token = app.user_token(seed.acme_manager);
     app.get("/api/me").bearer(&token).send().await.expect(200);
     app.state
-        .db
-        .write(|c| {
-            ticketing::db::accounts::disable(
-                c,
-                ticketing::db::accounts::AccountKind::User,
-                "ada@acme.test",
-                ticketing::db::audit::Actor::Cli,
-                &Default::default(),
-            )
-        })
+        .store
+        .disable_account(AccountKind::User, "ada@acme.test".into(), Actor::Cli, Default::default())
         .await
         .unwrap();
     app.get("/api/me").bearer(&token).send().await.problem(401, "unauthorized");
@@ -109,17 +102,8 @@ async fn disabling_an_account_or_changing_its_password_revokes_its_tokens_at_onc
     app.get("/platform-admin/me").bearer(&admin_token).send().await.expect(200);
     let hash = app.state.hasher.hash("a brand new password").unwrap();
     app.state
-        .db
-        .write(move |c| {
-            ticketing::db::accounts::set_password(
-                c,
-                ticketing::db::accounts::AccountKind::Admin,
-                "admin@platform.test",
-                &hash,
-                ticketing::db::audit::Actor::Cli,
-                &Default::default(),
-            )
-        })
+        .store
+        .set_password(AccountKind::Admin, "admin@platform.test".into(), hash, Actor::Cli, Default::default())
         .await
         .unwrap();
     app.get("/platform-admin/me").bearer(&admin_token).send().await.problem(401, "unauthorized");

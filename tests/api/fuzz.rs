@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 use ticketing::{
     config::Config,
-    domain::{Body, Cursor, Email, PageRequest, Status, Subject, Timestamp, fts_query, normalise},
+    domain::{Body, Cursor, Email, PageRequest, SearchWords, Status, Subject, Timestamp, normalise},
+    store::sqlite,
 };
 
 fn config() -> ProptestConfig {
@@ -46,7 +47,7 @@ proptest! {
 
     #[test]
     fn search_queries_are_only_quoted_prefix_words(raw in "\\PC{0,300}") {
-        if let Some(q) = fts_query(&raw) {
+        if let Some(q) = SearchWords::parse(&raw).map(|w| sqlite::fts_query(&w)) {
             for word in q.split(' ') {
                 prop_assert!(word.starts_with('"') && word.ends_with("\"*"), "{}", word);
                 let inner = &word[1..word.len() - 2];
@@ -68,11 +69,11 @@ proptest! {
 #[test]
 fn built_search_queries_never_break_sqlite() {
     let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-    ticketing::db::migrate::run(&mut conn).unwrap();
+    sqlite::migrate(&mut conn).unwrap();
     let mut runner = proptest::test_runner::TestRunner::new(config());
     runner
         .run(&"\\PC{0,100}", |raw| {
-            if let Some(q) = fts_query(&raw) {
+            if let Some(q) = SearchWords::parse(&raw).map(|w| sqlite::fts_query(&w)) {
                 let result: rusqlite::Result<i64> = conn.query_row(
                     "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?1",
                     [q.as_str()],

@@ -154,32 +154,30 @@ async fn each_mutation_writes_exactly_one_audit_row_with_before_and_after() {
     let app = TestApp::new().await;
     let seed = Seed::new(&app).await;
     let owner = app.admin_token(seed.owner);
-    let last_audit = |action: &str| {
-        let conn = rusqlite::Connection::open(&app.db_path).unwrap();
-        conn.query_row(
-            "SELECT action, actor_kind, actor_id, company_id, ticket_id, detail, request_id, client_addr FROM platform_audit_log ORDER BY id DESC LIMIT 1",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                    serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(5)?).unwrap(),
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                ))
-            },
-        )
-        .inspect(|row| assert_eq!(row.0, action))
-        .unwrap()
+    // The newest audit row, as the audit viewer shows it.
+    let last_audit = |action: &'static str| {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            let page = app.get("/platform-admin/audit-log?limit=1").bearer(&owner).send().await.expect(200);
+            let row = page.json["items"][0].clone();
+            assert_eq!(row["action"], action);
+            (
+                row["action"].as_str().unwrap().to_string(),
+                row["actor_kind"].as_str().unwrap().to_string(),
+                row["actor_id"].as_i64(),
+                row["company_id"].as_i64(),
+                row["ticket_id"].as_i64(),
+                row["detail"].clone(),
+                row["request_id"].as_str().map(str::to_owned),
+                row["client_addr"].as_str().map(str::to_owned),
+            )
+        }
     };
 
     let total = app.count("platform_audit_log");
     let id = create_ticket(&app, seed.acme_manager, seed.acme, "website", "Audit me").await;
     assert_eq!(app.count("platform_audit_log"), total + 1);
-    let row = last_audit("ticket.create");
+    let row = last_audit("ticket.create").await;
     assert_eq!((row.1.as_str(), row.2, row.3, row.4), ("user", Some(seed.acme_manager), Some(seed.acme), Some(id)));
     assert_eq!(row.5["after"]["status"], "new");
     assert!(row.6.is_some(), "request id recorded");
@@ -191,7 +189,7 @@ async fn each_mutation_writes_exactly_one_audit_row_with_before_and_after() {
         .await
         .expect(201);
     assert_eq!(app.count("platform_audit_log"), total + 2);
-    assert_eq!(last_audit("ticket.message.create").1, "user");
+    assert_eq!(last_audit("ticket.message.create").await.1, "user");
 
     app.post(&format!("/platform-admin/tickets/{id}/messages"), json!({"body": "Answer"}))
         .bearer(&owner)
@@ -199,7 +197,7 @@ async fn each_mutation_writes_exactly_one_audit_row_with_before_and_after() {
         .await
         .expect(201);
     assert_eq!(app.count("platform_audit_log"), total + 3);
-    assert_eq!(last_audit("ticket.message.create").1, "admin");
+    assert_eq!(last_audit("ticket.message.create").await.1, "admin");
 
     app.patch(&format!("/platform-admin/tickets/{id}/status"), json!({"status": "triaged"}))
         .bearer(&owner)
@@ -207,7 +205,7 @@ async fn each_mutation_writes_exactly_one_audit_row_with_before_and_after() {
         .await
         .expect(200);
     assert_eq!(app.count("platform_audit_log"), total + 4);
-    let row = last_audit("ticket.status.update");
+    let row = last_audit("ticket.status.update").await;
     assert_eq!(row.5, json!({"before": {"status": "new"}, "after": {"status": "triaged"}}));
 
     app.patch(&format!("/platform-admin/tickets/{id}/assign"), json!({"admin_id": seed.admin}))
@@ -216,7 +214,7 @@ async fn each_mutation_writes_exactly_one_audit_row_with_before_and_after() {
         .await
         .expect(200);
     assert_eq!(app.count("platform_audit_log"), total + 5);
-    let row = last_audit("ticket.assign");
+    let row = last_audit("ticket.assign").await;
     assert_eq!(row.5, json!({"before": {"assigned_admin_id": null}, "after": {"assigned_admin_id": seed.admin}}));
 
     app.put(&format!("/platform-admin/team/coverage/{}", seed.support_web), json!({"subjects": ["website", "email"]}))
@@ -225,7 +223,7 @@ async fn each_mutation_writes_exactly_one_audit_row_with_before_and_after() {
         .await
         .expect(200);
     assert_eq!(app.count("platform_audit_log"), total + 6);
-    let row = last_audit("team.coverage.update");
+    let row = last_audit("team.coverage.update").await;
     assert_eq!(row.5["before"], json!(["website"]));
     assert_eq!(row.5["after"], json!(["email", "website"]));
 

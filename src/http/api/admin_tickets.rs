@@ -11,57 +11,35 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    common_filters,
-    openapi::AdminListQuery,
-    tenant_tickets::{NewMessage, parse_message},
-    ticket_detail, with_etag,
+    etag,
+    filters::{ListQuery, PlatformTicketQuery},
+    model::{Message, Ticket, TicketDetail},
+    tickets::{NewMessage, detail_response, post_message},
 };
 use crate::{
     app::AppState,
-    db::tickets::{self, Assigned, Message, Sender, Ticket, TicketDetail},
-    domain::{FieldError, Page, Status, Subject},
+    domain::{AdminId, Author, FieldError, Page, Sender, Status, TicketId},
     http::{
-        error::{ApiError, ApiResult},
-        extract::{IdPath, JsonBody, PlatformAdmin, QueryMap, RequestMeta},
+        error::ApiResult,
+        extract::{IdPath, JsonBody, PlatformAdmin, RequestMeta},
     },
 };
 
 /// `GET /platform-admin/tickets`: filters `status`, `subject`, `company_id`,
 /// `assigned=me|unassigned|all`, `q`, `updated_since`; keyset pages.
 #[utoipa::path(get, path = "/platform-admin/tickets", tag = "platform", security(("admin_token" = [])),
-    params(AdminListQuery),
+    params(PlatformTicketQuery),
     responses((status = 200, description = "The tickets this admin may see, newest activity first", body = Page<Ticket>),
               (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 pub async fn list(
     State(state): State<AppState>,
     admin: PlatformAdmin,
     headers: HeaderMap,
-    query: QueryMap,
+    ListQuery(query): ListQuery<PlatformTicketQuery>,
 ) -> ApiResult<Response> {
-    let mut errors = Vec::new();
-    let (mut filter, page) = common_filters(&query, &mut errors);
-    if let Some(raw) = query.get("subject") {
-        match Subject::parse(raw) {
-            Ok(s) => filter.subject = Some(s),
-            Err(e) => errors.push(e),
-        }
-    }
-    match query.id("company_id") {
-        Ok(id) => filter.company_id = id,
-        Err(e) => errors.push(e),
-    }
-    match query.get("assigned").map(str::trim) {
-        None | Some("all") => {}
-        Some("me") => filter.assigned = Assigned::To(admin.admin.id),
-        Some("unassigned") => filter.assigned = Assigned::Unassigned,
-        Some(_) => errors.push(FieldError::new("assigned", "invalid_assigned", "must be one of me, unassigned, all")),
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
-    let scope = admin.scope();
-    let page = state.db.read(move |conn| tickets::list(conn, &scope, &filter, &page)).await?;
-    with_etag(&headers, &page)
+    let (filter, page) = query.parse(admin.id())?;
+    let page = state.store.ticket_list(admin.scope(), filter, page).await?;
+    etag::json_with_etag(&headers, &page.map(Ticket::from))
 }
 
 /// `GET /platform-admin/tickets/{id}`: the ticket and its thread, with an ETag.
@@ -75,7 +53,7 @@ pub async fn show(
     headers: HeaderMap,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    ticket_detail(&state, admin.scope(), id, &headers).await
+    detail_response(&state, admin.scope(), TicketId(id), &headers).await
 }
 
 /// `POST /platform-admin/tickets/{id}/messages`: an agent's answer.
@@ -89,14 +67,10 @@ pub async fn reply(
     IdPath(id): IdPath,
     JsonBody(body): JsonBody<NewMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let body = parse_message(body)?;
+    let body = body.parse()?;
     admin.spend_write(&state)?;
-    let scope = admin.scope();
-    let sender = Sender::Agent(admin.admin.id);
-    let name = admin.admin.name;
-    let message =
-        state.db.write(move |conn| tickets::add_message(conn, &scope, (sender, &name), id, &body, &meta.audit)).await?;
-    Ok((StatusCode::CREATED, Json(message)))
+    let author = Author { sender: Sender::Agent(admin.id()), name: admin.admin.account.name.clone() };
+    post_message(&state, admin.scope(), author, TicketId(id), body, meta.audit).await
 }
 
 /// The status to set.
@@ -124,10 +98,8 @@ pub async fn set_status(
         None => return Err(FieldError::new("status", "required", "is required").into()),
     };
     admin.spend_write(&state)?;
-    let scope = admin.scope();
-    let actor = admin.admin.id;
-    let detail = state.db.write(move |conn| tickets::set_status(conn, &scope, actor, id, status, &meta.audit)).await?;
-    Ok(Json(detail))
+    let detail = state.store.set_status(admin.id(), admin.scope(), TicketId(id), status, meta.audit).await?;
+    Ok(Json(detail.into()))
 }
 
 /// Whom to assign the ticket to; `null` unassigns.
@@ -160,8 +132,6 @@ pub async fn assign(
         return Err(FieldError::new("admin_id", "required", "is required (null unassigns)").into());
     };
     admin.spend_write(&state)?;
-    let scope = admin.scope();
-    let actor = admin.admin.id;
-    let detail = state.db.write(move |conn| tickets::assign(conn, &scope, actor, id, assignee, &meta.audit)).await?;
-    Ok(Json(detail))
+    let detail = state.store.assign(admin.id(), admin.scope(), TicketId(id), assignee.map(AdminId), meta.audit).await?;
+    Ok(Json(detail.into()))
 }

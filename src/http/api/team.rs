@@ -4,16 +4,11 @@
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 
-use super::Items;
-
+use super::model::{self, Company, Items, TeamMember};
 use crate::{
     app::AppState,
     config::SubjectEntry,
-    db::{
-        accounts::{self, Company},
-        coverage::{self, TeamMember},
-    },
-    domain::{FieldError, Subject},
+    domain::{AdminId, FieldError, Subject},
     http::{
         error::{ApiError, ApiResult},
         extract::{FullAdmin, IdPath, JsonBody, PlatformAdmin, RequestMeta},
@@ -34,32 +29,21 @@ pub async fn subjects(State(state): State<AppState>, _admin: PlatformAdmin) -> J
 #[utoipa::path(get, path = "/platform-admin/team", tag = "platform", security(("admin_token" = [])),
     responses((status = 200, description = "The platform team", body = Items<TeamMember>)))]
 pub async fn list(State(state): State<AppState>, admin: PlatformAdmin) -> ApiResult<Json<Items<TeamMember>>> {
-    let mut team = state.db.read(coverage::team).await?;
-    if !admin.admin.role.has_full_access() {
-        team.retain(|member| member.active == Some(true));
-        for member in &mut team {
-            member.email = None;
-            member.active = None;
-            if member.id != admin.admin.id {
-                member.coverage = None;
-            }
-        }
-    }
-    Ok(Json(Items { items: team }))
+    let team = state.store.team(admin.id(), admin.admin.role).await?;
+    Ok(Json(Items { items: model::team(team) }))
 }
 
 /// `GET /platform-admin/companies`: the tenant companies (for filters).
 #[utoipa::path(get, path = "/platform-admin/companies", tag = "platform", security(("admin_token" = [])),
     responses((status = 200, description = "The tenant companies", body = Items<Company>)))]
 pub async fn companies(State(state): State<AppState>, _admin: PlatformAdmin) -> ApiResult<Json<Items<Company>>> {
-    let items = state.db.read(accounts::list_companies).await?;
-    Ok(Json(Items { items }))
+    Ok(Json(Items::of(state.store.companies().await?)))
 }
 
 /// The subjects a platform admin covers.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Coverage {
-    admin_id: i64,
+    admin_id: AdminId,
     subjects: Vec<String>,
 }
 
@@ -67,17 +51,16 @@ pub struct Coverage {
 /// anyone's; a support agent only their own.
 #[utoipa::path(get, path = "/platform-admin/team/coverage/{id}", tag = "platform", security(("admin_token" = [])),
     params(("id" = i64, Path, minimum = 1, description = "The platform admin")),
-    responses((status = 200, description = "The admin's subjects", body = Coverage)))]
+    responses((status = 200, description = "The admin's subjects", body = Coverage),
+              (status = 403, description = "A support agent may read only their own coverage", body = crate::http::error::Problem, content_type = "application/problem+json")))]
 pub async fn coverage(
     State(state): State<AppState>,
     admin: PlatformAdmin,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Coverage>> {
-    if !admin.admin.role.has_full_access() && admin.admin.id != id {
-        return Err(ApiError::forbidden("forbidden_role", "support agents may read only their own coverage"));
-    }
-    let subjects = state.db.read(move |conn| coverage::get(conn, id)).await?;
-    Ok(Json(Coverage { admin_id: id, subjects }))
+    let of = AdminId(id);
+    let subjects = state.store.coverage(admin.id(), admin.admin.role, of).await?;
+    Ok(Json(Coverage { admin_id: of, subjects }))
 }
 
 /// The whole new set of subjects (it replaces the old one).
@@ -88,9 +71,12 @@ pub struct CoverageBody {
     subjects: Option<Vec<String>>,
 }
 
+/// The most subjects one agent may cover in one set.
+const MAX_COVERAGE: usize = 100;
+
 /// `PUT /platform-admin/team/coverage/{admin_id}`: replaces the whole set
 /// (`{"subjects": [...]}`); owners and admins only.
-#[utoipa::path(put, path = "/platform-admin/team/coverage/{id}", tag = "platform", security(("admin_token" = [])),
+#[utoipa::path(put, path = "/platform-admin/team/coverage/{id}", tag = "platform", security(("admin_token" = ["owner_or_admin"])),
     params(("id" = i64, Path, minimum = 1, description = "The platform admin")), request_body = CoverageBody,
     responses((status = 200, description = "The admin's subjects after the change", body = Coverage)))]
 pub async fn replace_coverage(
@@ -103,26 +89,23 @@ pub async fn replace_coverage(
     let Some(raw) = body.subjects else {
         return Err(FieldError::new("subjects", "required", "is required (an empty list clears coverage)").into());
     };
-    if raw.len() > 100 {
-        return Err(FieldError::new("subjects", "too_many", "at most 100 subjects").into());
+    if raw.len() > MAX_COVERAGE {
+        return Err(FieldError::new("subjects", "too_many", format!("at most {MAX_COVERAGE} subjects")).into());
     }
     let mut errors = Vec::new();
     let mut subjects = Vec::with_capacity(raw.len());
     for (i, s) in raw.iter().enumerate() {
-        let field = format!("subjects[{i}]");
-        match Subject::parse(s) {
-            Ok(subject) => match state.check_subject(&subject, None) {
-                Ok(()) => subjects.push(subject),
-                Err(e) => errors.push(e.for_field(&field)),
-            },
-            Err(e) => errors.push(e.for_field(&field)),
+        let checked = Subject::parse(s).and_then(|subject| state.check_subject(&subject, None).map(|()| subject));
+        match checked {
+            Ok(subject) => subjects.push(subject),
+            Err(e) => errors.push(e.for_field(&format!("subjects[{i}]"))),
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
     admin.spend_write(&state)?;
-    let actor = admin.admin.id;
-    let subjects = state.db.write(move |conn| coverage::replace(conn, actor, id, &subjects, &meta.audit)).await?;
-    Ok(Json(Coverage { admin_id: id, subjects }))
+    let of = AdminId(id);
+    let subjects = state.store.replace_coverage(admin.id(), of, subjects, meta.audit).await?;
+    Ok(Json(Coverage { admin_id: of, subjects }))
 }

@@ -17,14 +17,9 @@ use tower::ServiceExt;
 
 use ticketing::{
     app::AppState,
-    auth::TokenKind,
     config::Config,
-    db::{
-        accounts,
-        audit::{Actor, AuditMeta},
-        coverage,
-    },
-    domain::{AdminRole, Email, Name, Subject},
+    domain::{AccountKind, Actor, AdminId, AdminRole, AuditMeta, CompanyId, Email, Name, Subject},
+    service::accounts::{NewAdmin, NewUser},
 };
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
@@ -92,12 +87,12 @@ impl TestApp {
     /// A token as the server would issue it at login.
     pub fn user_token(&self, id: i64) -> String {
         let version = self.sql_i64(&format!("SELECT token_version FROM users WHERE id = {id}"));
-        self.state.keys.issue(TokenKind::User, id, version).expect("token").0
+        self.state.keys.issue(AccountKind::User, id, version).expect("token").0
     }
 
     pub fn admin_token(&self, id: i64) -> String {
         let version = self.sql_i64(&format!("SELECT token_version FROM platform_admins WHERE id = {id}"));
-        self.state.keys.issue(TokenKind::Admin, id, version).expect("token").0
+        self.state.keys.issue(AccountKind::Admin, id, version).expect("token").0
     }
 
     /// Runs one integer-valued query on a side connection.
@@ -252,55 +247,58 @@ pub struct Seed {
 impl Seed {
     pub async fn new(app: &TestApp) -> Seed {
         let hash = app.state.hasher.hash(PASSWORD).expect("hash");
-        let seed = app
-            .state
-            .db
-            .write(move |conn| {
-                let m = AuditMeta::default();
-                let n = |s: &str| Name::parse(s).unwrap();
-                let e = |s: &str| Email::parse(s).unwrap();
-                let acme = accounts::create_company(conn, &n("Acme"), Actor::Cli, &m)?;
-                let globex = accounts::create_company(conn, &n("Globex"), Actor::Cli, &m)?;
-                let user = |email: &str, name: &str, companies: &[i64]| {
-                    accounts::create_user(conn, &e(email), &n(name), &hash, companies, Actor::Cli, &m)
-                };
-                let acme_manager = user("ada@acme.test", "Ada", &[acme])?;
-                let globex_manager = user("gus@globex.test", "Gus", &[globex])?;
-                let both_manager = user("bo@both.test", "Bo", &[acme, globex])?;
-                let disabled_manager = user("dee@acme.test", "Dee", &[acme])?;
-                let admin = |email: &str, name: &str, role: AdminRole| {
-                    accounts::create_admin(conn, &e(email), &n(name), role, &hash, Actor::Cli, &m)
-                };
-                let owner = admin("owner@platform.test", "Olivia", AdminRole::PlatformOwner)?;
-                let admin_id = admin("admin@platform.test", "Adam", AdminRole::PlatformAdmin)?;
-                let support_billing = admin("billing@platform.test", "Bea", AdminRole::PlatformSupport)?;
-                let support_web = admin("web@platform.test", "Wes", AdminRole::PlatformSupport)?;
-                let support_assigned = admin("sal@platform.test", "Sal", AdminRole::PlatformSupport)?;
-                let disabled_admin = admin("dan@platform.test", "Dan", AdminRole::PlatformSupport)?;
-                let s = |x: &str| Subject::parse(x).unwrap();
-                coverage::replace(conn, owner, support_billing, &[s("billing")], &m)?;
-                coverage::replace(conn, owner, support_web, &[s("website")], &m)?;
-                Ok(Seed {
-                    acme,
-                    globex,
-                    acme_manager,
-                    globex_manager,
-                    both_manager,
-                    disabled_manager,
-                    owner,
-                    admin: admin_id,
-                    support_billing,
-                    support_web,
-                    support_assigned,
-                    disabled_admin,
-                    acme_billing: 0,
-                    acme_web: 0,
-                    globex_email: 0,
-                })
-            })
-            .await
-            .expect("seed accounts");
-        let mut seed = seed;
+        let store = &app.state.store;
+        let company = |name: &str| store.create_company(Name::parse(name).unwrap(), Actor::Cli, AuditMeta::default());
+        let (acme, globex) = (company("Acme").await.unwrap(), company("Globex").await.unwrap());
+        let user = |email: &str, name: &str, companies: &[CompanyId]| {
+            let user = NewUser {
+                email: Email::parse(email).unwrap(),
+                name: Name::parse(name).unwrap(),
+                password_hash: hash.clone(),
+                companies: companies.to_vec(),
+            };
+            async move { store.create_user(user, Actor::Cli, AuditMeta::default()).await.unwrap().get() }
+        };
+        let acme_manager = user("ada@acme.test", "Ada", &[acme]).await;
+        let globex_manager = user("gus@globex.test", "Gus", &[globex]).await;
+        let both_manager = user("bo@both.test", "Bo", &[acme, globex]).await;
+        let disabled_manager = user("dee@acme.test", "Dee", &[acme]).await;
+        let admin = |email: &str, name: &str, role: AdminRole| {
+            let admin = NewAdmin {
+                email: Email::parse(email).unwrap(),
+                name: Name::parse(name).unwrap(),
+                role,
+                password_hash: hash.clone(),
+            };
+            async move { store.create_admin(admin, Actor::Cli, AuditMeta::default()).await.unwrap().get() }
+        };
+        let owner = admin("owner@platform.test", "Olivia", AdminRole::PlatformOwner).await;
+        let admin_id = admin("admin@platform.test", "Adam", AdminRole::PlatformAdmin).await;
+        let support_billing = admin("billing@platform.test", "Bea", AdminRole::PlatformSupport).await;
+        let support_web = admin("web@platform.test", "Wes", AdminRole::PlatformSupport).await;
+        let support_assigned = admin("sal@platform.test", "Sal", AdminRole::PlatformSupport).await;
+        let disabled_admin = admin("dan@platform.test", "Dan", AdminRole::PlatformSupport).await;
+        for (agent, subject) in [(support_billing, "billing"), (support_web, "website")] {
+            let subjects = vec![Subject::parse(subject).unwrap()];
+            store.replace_coverage(AdminId(owner), AdminId(agent), subjects, AuditMeta::default()).await.unwrap();
+        }
+        let mut seed = Seed {
+            acme: acme.get(),
+            globex: globex.get(),
+            acme_manager,
+            globex_manager,
+            both_manager,
+            disabled_manager,
+            owner,
+            admin: admin_id,
+            support_billing,
+            support_web,
+            support_assigned,
+            disabled_admin,
+            acme_billing: 0,
+            acme_web: 0,
+            globex_email: 0,
+        };
         seed.acme_billing = create_ticket(app, seed.acme_manager, seed.acme, "billing", "Invoice is wrong").await;
         seed.acme_web = create_ticket(app, seed.acme_manager, seed.acme, "website", "Contact form not sending").await;
         seed.globex_email = create_ticket(app, seed.globex_manager, seed.globex, "email", "Mail bounces").await;

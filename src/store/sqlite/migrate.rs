@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use super::{DbError, DbResult};
+use super::{DbResult, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -13,7 +13,7 @@ mod embedded {
 
 /// Before migrations change a database that already holds data, keeps a
 /// consistent copy beside it (`<db>.pre-V<n>.bak`); returns its path.
-pub fn backup_before_upgrade(conn: &Connection, path: &Path) -> DbResult<Option<PathBuf>> {
+pub(super) fn backup_before_upgrade(conn: &Connection, path: &Path) -> DbResult<Option<PathBuf>> {
     let has_history: bool =
         conn.prepare("SELECT 1 FROM sqlite_master WHERE name = 'refinery_schema_history'")?.exists([])?;
     if !has_history {
@@ -36,13 +36,13 @@ pub fn backup_before_upgrade(conn: &Connection, path: &Path) -> DbResult<Option<
 /// Writes a consistent copy of the database to `target` (which must not
 /// exist), readable by its owner only: the empty file is made first, with
 /// that mode, and `VACUUM INTO` fills it.
-pub fn vacuum_into(conn: &Connection, target: &Path) -> DbResult<()> {
-    let name = target.to_str().ok_or_else(|| DbError::Internal("the backup path is not UTF-8".into()))?;
+pub(super) fn vacuum_into(conn: &Connection, target: &Path) -> DbResult<()> {
+    let name = target.to_str().ok_or_else(|| StoreError::internal("the backup path is not UTF-8"))?;
     crate::files::create_private(target)
-        .map_err(|e| DbError::Internal(format!("cannot create {}: {e}", target.display())))?;
+        .map_err(|e| StoreError::internal(format!("cannot create {}: {e}", target.display())))?;
     conn.execute("VACUUM INTO ?1", [name]).map_err(|e| {
         let _ = std::fs::remove_file(target);
-        DbError::from(e)
+        StoreError::from(e)
     })?;
     Ok(())
 }

@@ -1,76 +1,116 @@
-//! Storage: one SQLite file. Reads run on a few reader threads, each holding
-//! a read-only connection from an r2d2 pool; writes go through one writer thread that runs each request's
-//! closure in its own savepoint inside a shared `BEGIN IMMEDIATE` transaction
-//! (group commit), commits once, and only then answers each request. Blocking
-//! work never runs on the async executor's threads.
+//! The SQLite backend: one file. Reads run on a few reader threads, each
+//! holding a read-only connection from an r2d2 pool, each read in one
+//! snapshot; writes go through one writer thread that runs each request's
+//! rule in its own savepoint inside a shared `BEGIN IMMEDIATE` transaction
+//! (group commit), commits once, and only then answers each request. A
+//! checkpointer thread copies the write-ahead log into the file. Blocking
+//! work never runs on the async executor's threads, and nothing above the
+//! seam knows any of this exists.
+//!
+//! The rules run here unchanged: SQLite's primitives never wait, so a
+//! rule's future finishes in the one poll the thread gives it.
 
-pub mod accounts;
-pub mod audit;
-pub mod check;
-pub mod coverage;
-pub mod migrate;
-pub mod query;
-pub mod tickets;
+mod accounts;
+mod audit;
+mod check;
+mod coverage;
+mod migrate;
+mod query;
+mod scope;
+mod tickets;
+mod values;
 
 use std::{
     panic::AssertUnwindSafe,
     path::{Path, PathBuf},
     sync::{Arc, mpsc},
+    task::{Context, Poll, Waker},
     time::Duration,
 };
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{
-    config::{DatabaseConfig, Synchronous},
-    domain::FieldError,
-};
+pub use accounts::USER_WITH_MEMBERSHIPS_SQL;
+pub use audit::audit_sql;
+pub use migrate::run as migrate;
+pub use query::Sql;
+pub use tickets::{MESSAGES_SQL, fts_query, list_sql, ticket_sql};
 
-/// What a storage call can end in, besides success. The use-case outcomes
-/// (not found, conflict, invalid) are answers for the client; the rest are
-/// internal failures.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("not found")]
-    NotFound,
-    #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("connection pool: {0}")]
-    Pool(#[from] r2d2::Error),
-    #[error("migration: {0}")]
-    Migration(#[from] refinery::Error),
-    #[error("{0}")]
-    Internal(String),
-}
+use super::{BoxFuture, Rule, StoreError, StoreResult, StoreStats};
+use crate::config::{DatabaseConfig, Synchronous};
 
-impl DbError {
-    pub fn invalid(error: FieldError) -> Self {
-        DbError::Invalid(vec![error])
-    }
+type DbResult<T> = StoreResult<T>;
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        DbError::Conflict { code, detail: detail.into() }
-    }
-
-    /// Whether this is the client's doing (and so no reason to alarm anyone).
-    pub fn is_client_error(&self) -> bool {
-        matches!(self, DbError::NotFound | DbError::Conflict { .. } | DbError::Invalid(_))
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::from_driver(e)
     }
 }
 
-pub type DbResult<T> = Result<T, DbError>;
+impl From<r2d2::Error> for StoreError {
+    fn from(e: r2d2::Error) -> Self {
+        StoreError::from_driver(e)
+    }
+}
+
+impl From<refinery::Error> for StoreError {
+    fn from(e: refinery::Error) -> Self {
+        StoreError::from_driver(e)
+    }
+}
+
+/// One transaction (or read snapshot) on a SQLite connection: what the
+/// primitives run on.
+pub struct SqliteTx<'c> {
+    conn: &'c mut Connection,
+}
+
+impl<'c> SqliteTx<'c> {
+    pub fn new(conn: &'c mut Connection) -> Self {
+        SqliteTx { conn }
+    }
+}
+
+/// Runs a rule's future to its end in one poll: SQLite's primitives do
+/// their work when called and never wait, so the future is ready at once.
+fn finish_now<T>(mut future: BoxFuture<'_, StoreResult<T>>) -> StoreResult<T> {
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(StoreError::internal("a rule on SQLite waited for something that is not SQLite")),
+    }
+}
+
+/// Runs a read rule on a connection the caller holds, in one snapshot: what
+/// a reader thread does for each request (the benchmark's raw ceiling).
+pub fn run_read<A, R>(conn: &mut Connection, args: &A, rule: Rule<A, R>) -> StoreResult<R> {
+    exec(conn, "BEGIN DEFERRED")?;
+    let result = finish_now(rule(&mut SqliteTx::new(conn), args));
+    exec(conn, "COMMIT")?;
+    result
+}
+
+/// Runs a rule on a connection the caller holds, in one savepoint (rolled
+/// back if the rule fails): what the writer does for each request, and what
+/// the benchmark's raw ceiling measures.
+pub fn run_rule<A, R>(conn: &mut Connection, args: &A, rule: Rule<A, R>) -> StoreResult<R> {
+    exec(conn, "SAVEPOINT job")?;
+    let result = finish_now(rule(&mut SqliteTx::new(conn), args));
+    if result.is_ok() {
+        exec(conn, "RELEASE job")?;
+    } else {
+        exec(conn, "ROLLBACK TO job")?;
+        exec(conn, "RELEASE job")?;
+    }
+    result
+}
 
 /// A unit of work queued for the writer.
 trait Job: Send {
     /// Runs inside the job's own savepoint; the result waits for the commit.
-    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Pending>;
+    fn run(self: Box<Self>, conn: &mut Connection) -> Box<dyn Pending>;
     /// Answers the request with `error` without running it.
-    fn abandon(self: Box<Self>, error: DbError);
+    fn abandon(self: Box<Self>, error: StoreError);
 }
 
 /// A job's result, held until its batch has committed (or failed to).
@@ -92,19 +132,19 @@ struct WriteResult<T> {
 
 impl<F, T> Job for WriteRequest<F, T>
 where
-    F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Pending> {
+    fn run(self: Box<Self>, conn: &mut Connection) -> Box<dyn Pending> {
         let WriteRequest { f, tx, span } = *self;
         let result = span.in_scope(|| {
             std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
-                .unwrap_or_else(|_| Err(DbError::Internal("a write panicked".into())))
+                .unwrap_or_else(|_| Err(StoreError::internal("a write panicked")))
         });
         Box::new(WriteResult { result, tx })
     }
 
-    fn abandon(self: Box<Self>, error: DbError) {
+    fn abandon(self: Box<Self>, error: StoreError) {
         let _ = self.tx.send(Err(error));
     }
 }
@@ -117,7 +157,7 @@ impl<T: Send + 'static> Pending for WriteResult<T> {
     fn deliver(self: Box<Self>, commit: Result<(), String>) {
         let answer = match (self.result, commit) {
             (Ok(value), Ok(())) => Ok(value),
-            (Ok(_), Err(e)) => Err(DbError::Internal(e)),
+            (Ok(_), Err(e)) => Err(StoreError::internal(e)),
             (Err(e), _) => Err(e),
         };
         let _ = self.tx.send(answer);
@@ -125,11 +165,11 @@ impl<T: Send + 'static> Pending for WriteResult<T> {
 }
 
 /// A read for one of the reader threads.
-type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+type ReadJob = Box<dyn FnOnce(&mut Connection) + Send>;
 
 /// The database handle: cheap to clone, shared by every request.
 #[derive(Clone)]
-pub struct Db {
+pub(crate) struct Db {
     readers: mpsc::Sender<ReadJob>,
     writer: tokio::sync::mpsc::Sender<Box<dyn Job>>,
     path: Arc<PathBuf>,
@@ -138,7 +178,7 @@ pub struct Db {
 
 /// Counters the writer keeps, for metrics and tests.
 #[derive(Default, Debug)]
-pub struct WriterStats {
+struct WriterStats {
     /// Write requests handed to the writer and not yet run.
     pub queued: std::sync::atomic::AtomicI64,
     /// The size of the last batch.
@@ -166,15 +206,15 @@ fn configure(conn: &Connection, cfg: &DatabaseConfig, read_only: bool) -> rusqli
     Ok(())
 }
 
-/// Opens a connection with the writer's settings, for the CLI and tests. A
-/// new database file is created readable by its owner only; SQLite gives its
-/// write-ahead log and shared-memory files the same mode.
+/// Opens a connection with the writer's settings (the benchmark uses it
+/// too). A new database file is created readable by its owner only; SQLite
+/// gives its write-ahead log and shared-memory files the same mode.
 pub fn open_connection(path: &Path, cfg: &DatabaseConfig) -> DbResult<Connection> {
     if !path.exists() {
         match crate::files::create_private(path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(DbError::Internal(format!("cannot create {}: {e}", path.display()))),
+            Err(e) => return Err(StoreError::internal(format!("cannot create {}: {e}", path.display()))),
         }
     }
     let conn = Connection::open_with_flags(
@@ -189,11 +229,11 @@ pub fn open_connection(path: &Path, cfg: &DatabaseConfig) -> DbResult<Connection
 impl Db {
     /// Opens (creating if needed) and migrates the database, then starts the
     /// writer thread.
-    pub fn open(cfg: &DatabaseConfig) -> DbResult<Db> {
+    pub(crate) fn open(cfg: &DatabaseConfig) -> DbResult<Db> {
         let path = cfg.path.clone();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
-                .map_err(|e| DbError::Internal(format!("cannot create directory {}: {e}", dir.display())))?;
+                .map_err(|e| StoreError::internal(format!("cannot create directory {}: {e}", dir.display())))?;
         }
         let mut writer_conn = open_connection(&path, cfg)?;
         if let Some(copy) = migrate::backup_before_upgrade(&writer_conn, &path)? {
@@ -221,7 +261,7 @@ impl Db {
         let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
         let read_rx = Arc::new(std::sync::Mutex::new(read_rx));
         for n in 0..cfg.read_pool_size {
-            let conn = pool.get()?;
+            let mut conn = pool.get()?;
             let rx = read_rx.clone();
             std::thread::Builder::new()
                 .name(format!("db-reader-{n}"))
@@ -232,12 +272,12 @@ impl Db {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(&conn),
+                            Ok(job) => job(&mut conn),
                             Err(_) => return,
                         }
                     }
                 })
-                .map_err(|e| DbError::Internal(format!("cannot start a reader thread: {e}")))?;
+                .map_err(|e| StoreError::internal(format!("cannot start a reader thread: {e}")))?;
         }
 
         // Bounded, so a flood waits in the handlers (async) rather than
@@ -254,37 +294,63 @@ impl Db {
                 let _alive = alive;
                 writer_loop(writer_conn, rx, max_batch, &thread_stats)
             })
-            .map_err(|e| DbError::Internal(format!("cannot start the writer thread: {e}")))?;
+            .map_err(|e| StoreError::internal(format!("cannot start the writer thread: {e}")))?;
         let wal = wal_path(&path);
         std::thread::Builder::new()
             .name("db-checkpoint".into())
             .spawn(move || checkpoint_loop(&checkpoint_conn, &wal, &writer_gone))
-            .map_err(|e| DbError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
+            .map_err(|e| StoreError::internal(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(Db { readers: read_tx, writer: tx, path: Arc::new(path), stats })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn stats(&self) -> &WriterStats {
-        &self.stats
+    pub(crate) fn stats(&self) -> StoreStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        StoreStats {
+            queued: self.stats.queued.load(Relaxed),
+            last_batch: self.stats.last_batch.load(Relaxed),
+            batches: self.stats.batches.load(Relaxed),
+            jobs: self.stats.jobs.load(Relaxed),
+            size_bytes: [self.path.as_ref().clone(), wal_path(&self.path)]
+                .iter()
+                .filter_map(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
+                .sum(),
+        }
     }
 
-    /// The database's size on disk: the file and its write-ahead log.
-    pub fn size_bytes(&self) -> u64 {
-        [self.path.as_ref().clone(), wal_path(&self.path)]
-            .iter()
-            .filter_map(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum()
+    /// The most requests the writer has committed in one transaction.
+    #[cfg(test)]
+    fn largest_batch(&self) -> u64 {
+        self.stats.largest_batch.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs a read-only rule on a reader thread, in one snapshot.
+    pub(crate) async fn read<A, R>(&self, args: A, rule: Rule<A, R>) -> StoreResult<R>
+    where
+        A: Send + Sync + 'static,
+        R: Send + 'static,
+    {
+        self.on_reader(move |conn| run_read(conn, &args, rule)).await
+    }
+
+    /// Runs a rule in the writer's transaction, in its own savepoint.
+    pub(crate) async fn write<A, R>(&self, args: A, rule: Rule<A, R>) -> StoreResult<R>
+    where
+        A: Send + Sync + 'static,
+        R: Send + 'static,
+    {
+        self.on_writer(move |conn| finish_now(rule(&mut SqliteTx::new(conn), &args))).await
     }
 
     /// Runs `f` on a read-only connection of a reader thread, off the async
     /// executor. A panic in `f` is an internal error; the thread lives on.
-    pub async fn read<T, F>(&self, f: F) -> DbResult<T>
+    async fn on_reader<T, F>(&self, f: F) -> DbResult<T>
     where
-        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
@@ -292,46 +358,35 @@ impl Db {
         let job: ReadJob = Box::new(move |conn| {
             let result = span.in_scope(|| {
                 std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
-                    .unwrap_or_else(|_| Err(DbError::Internal("a read panicked".into())))
+                    .unwrap_or_else(|_| Err(StoreError::internal("a read panicked")))
             });
             let _ = tx.send(result);
         });
         // An unbounded channel: the send never blocks the executor.
-        self.readers.send(job).map_err(|_| DbError::Internal("the readers have stopped".into()))?;
-        rx.await.map_err(|_| DbError::Internal("a reader dropped a request".into()))?
+        self.readers.send(job).map_err(|_| StoreError::internal("the readers have stopped"))?;
+        rx.await.map_err(|_| StoreError::internal("a reader dropped a request"))?
     }
 
     /// Runs `f` in the writer's transaction. `f` sees a connection inside its
     /// own savepoint: if it returns an error (or panics) its writes are rolled
     /// back alone, and its neighbours in the batch still commit. The answer
     /// comes only after the batch has committed.
-    pub async fn write<T, F>(&self, f: F) -> DbResult<T>
+    async fn on_writer<T, F>(&self, f: F) -> DbResult<T>
     where
-        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
         let job: Box<dyn Job> = Box::new(WriteRequest { f, tx, span: tracing::Span::current() });
         self.stats.queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // An async send: a full queue suspends this request, never a thread.
-        self.writer.send(job).await.map_err(|_| DbError::Internal("the writer has stopped".into()))?;
-        rx.await.map_err(|_| DbError::Internal("the writer dropped a request".into()))?
-    }
-
-    /// Checks that a read connection answers (for `/healthz`).
-    pub async fn ping(&self) -> DbResult<()> {
-        self.read(|conn| {
-            conn.query_row("SELECT 1", [], |_| Ok(()))?;
-            Ok(())
-        })
-        .await
+        self.writer.send(job).await.map_err(|_| StoreError::internal("the writer has stopped"))?;
+        rx.await.map_err(|_| StoreError::internal("the writer dropped a request"))?
     }
 }
 
 fn wal_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_os_string();
-    name.push("-wal");
-    PathBuf::from(name)
+    sibling(db, "-wal")
 }
 
 /// Copies committed WAL frames into the database file, off the writer's
@@ -372,10 +427,10 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 /// Runs a job in its own savepoint: released if it succeeded, rolled back
 /// alone if it failed.
-fn run_in_savepoint(conn: &Connection, job: Box<dyn Job>) -> Option<Box<dyn Pending>> {
+fn run_in_savepoint(conn: &mut Connection, job: Box<dyn Job>) -> Option<Box<dyn Pending>> {
     if let Err(e) = exec(conn, "SAVEPOINT job") {
         tracing::error!(error = %e, "cannot open a savepoint");
-        job.abandon(DbError::Internal(format!("cannot open a savepoint: {e}")));
+        job.abandon(StoreError::internal(format!("cannot open a savepoint: {e}")));
         return None;
     }
     let result = job.run(conn);
@@ -394,7 +449,7 @@ fn run_in_savepoint(conn: &Connection, job: Box<dyn Job>) -> Option<Box<dyn Pend
 /// while those run, goes into one transaction (up to `max_batch`), each in
 /// its own savepoint; one commit, then every request is answered.
 fn writer_loop(
-    conn: Connection,
+    mut conn: Connection,
     mut rx: tokio::sync::mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
     stats: &WriterStats,
@@ -404,7 +459,7 @@ fn writer_loop(
         if let Err(e) = exec(&conn, "BEGIN IMMEDIATE") {
             tracing::error!(error = %e, "cannot begin a write transaction");
             stats.queued.fetch_sub(1, Relaxed);
-            first.abandon(DbError::Internal(format!("cannot begin a write transaction: {e}")));
+            first.abandon(StoreError::internal(format!("cannot begin a write transaction: {e}")));
             continue;
         }
         let mut pending = Vec::new();
@@ -412,7 +467,7 @@ fn writer_loop(
         while let Some(job) = next.take() {
             taken += 1;
             stats.queued.fetch_sub(1, Relaxed);
-            pending.extend(run_in_savepoint(&conn, job));
+            pending.extend(run_in_savepoint(&mut conn, job));
             if taken < max_batch {
                 next = rx.try_recv().ok();
             }
@@ -432,6 +487,91 @@ fn writer_loop(
     }
 }
 
+/// Opens the file read-only, for the offline tools (the server may be running).
+fn open_read_only(cfg: &DatabaseConfig) -> DbResult<Connection> {
+    if !cfg.path.exists() {
+        return Err(StoreError::internal(format!("the database {} does not exist", cfg.path.display())));
+    }
+    let conn = Connection::open_with_flags(&cfg.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_millis(cfg.busy_timeout_ms))?;
+    Ok(conn)
+}
+
+/// `ticketing migrate`: applies the pending migrations to the file.
+pub(crate) fn migrate_file(cfg: &DatabaseConfig) -> DbResult<usize> {
+    let mut conn = open_connection(&cfg.path, cfg)?;
+    migrate::run(&mut conn)
+}
+
+/// `ticketing check` on the file.
+pub(crate) fn check_file(cfg: &DatabaseConfig) -> DbResult<Vec<String>> {
+    check::run(&open_read_only(cfg)?)
+}
+
+/// `ticketing backup`: `VACUUM INTO` reads one consistent snapshot while the
+/// server runs; it never overwrites a file.
+pub(crate) fn backup_file(cfg: &DatabaseConfig, target: &Path) -> DbResult<()> {
+    if target.exists() {
+        return Err(StoreError::conflict(
+            "exists",
+            format!("{} already exists; a backup never overwrites a file", target.display()),
+        ));
+    }
+    migrate::vacuum_into(&open_read_only(cfg)?, target)
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// `ticketing restore`: checks that the copy is a sound ticketing database,
+/// then swaps it in; the replaced file is kept beside it (returned).
+pub(crate) fn restore_file(cfg: &DatabaseConfig, copy: &Path) -> DbResult<Option<PathBuf>> {
+    let refuse =
+        |message: String| Err(StoreError::invalid(crate::domain::FieldError::new("file", "bad_backup", message)));
+    if !copy.exists() {
+        return refuse(format!("{} does not exist", copy.display()));
+    }
+    {
+        let Ok(conn) = Connection::open_with_flags(copy, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+            return refuse(format!("cannot open {}", copy.display()));
+        };
+        let Ok(ok) = conn.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)) else {
+            return refuse(format!("{} is not a SQLite database", copy.display()));
+        };
+        if ok != "ok" {
+            return refuse(format!("{} fails the integrity check: {ok}", copy.display()));
+        }
+        let has = |table: &str| -> DbResult<bool> {
+            Ok(conn.prepare("SELECT 1 FROM sqlite_master WHERE name = ?1")?.exists([table])?)
+        };
+        if !(has("refinery_schema_history")? && has("tickets")?) {
+            return refuse(format!("{} is not a ticketing database", copy.display()));
+        }
+    }
+    let io = |what: &str, e: std::io::Error| StoreError::internal(format!("{what}: {e}"));
+    let target = &cfg.path;
+    let staged = sibling(target, ".restoring");
+    std::fs::copy(copy, &staged).map_err(|e| io("cannot copy the backup next to the database", e))?;
+    crate::files::restrict(&staged).map_err(|e| io("cannot restrict the copy", e))?;
+    std::fs::File::open(&staged).and_then(|f| f.sync_all()).map_err(|e| io("cannot sync the copy", e))?;
+    let kept = if target.exists() {
+        let stamp = crate::domain::Timestamp::now().to_rfc3339().replace([':', '.'], "-");
+        let kept = sibling(target, &format!(".before-restore-{stamp}"));
+        std::fs::rename(target, &kept).map_err(|e| io("cannot move the current database aside", e))?;
+        Some(kept)
+    } else {
+        None
+    };
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(sibling(target, suffix));
+    }
+    std::fs::rename(&staged, target).map_err(|e| io("cannot move the restored copy into place", e))?;
+    Ok(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,14 +586,14 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_write_in_a_batch_rolls_back_alone() {
         let (_dir, db) = test_db();
-        db.write(|c| {
+        db.on_writer(|c| {
             c.execute("INSERT INTO companies(name, created_at) VALUES ('seed', 0)", [])?;
             Ok(())
         })
         .await
         .unwrap();
         // Fill the queue while the writer is busy so the next jobs share one batch.
-        let blocker = db.write(|_c| {
+        let blocker = db.on_writer(|_c| {
             std::thread::sleep(Duration::from_millis(200));
             Ok(())
         });
@@ -461,10 +601,10 @@ mod tests {
         for i in 0..10 {
             let db = db.clone();
             handles.push(tokio::spawn(async move {
-                db.write(move |c| {
+                db.on_writer(move |c| {
                     c.execute("INSERT INTO companies(name, created_at) VALUES (?1, 0)", [format!("c{i}")])?;
                     if i == 5 {
-                        return Err(DbError::conflict("boom", "planned failure"));
+                        return Err(StoreError::conflict("boom", "planned failure"));
                     }
                     Ok(i)
                 })
@@ -480,7 +620,7 @@ mod tests {
                     assert_eq!(v, i);
                     ok += 1
                 }
-                Err(DbError::Conflict { code, .. }) => {
+                Err(StoreError::Conflict { code, .. }) => {
                     assert_eq!(i, 5);
                     assert_eq!(code, "boom");
                 }
@@ -489,7 +629,7 @@ mod tests {
         }
         assert_eq!(ok, 9);
         let names: Vec<String> = db
-            .read(|c| {
+            .on_reader(|c| {
                 let mut s = c.prepare("SELECT name FROM companies ORDER BY id")?;
                 let rows = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
                 Ok(rows)
@@ -498,7 +638,7 @@ mod tests {
             .unwrap();
         assert_eq!(names.len(), 10);
         assert!(!names.contains(&"c5".to_string()));
-        assert!(db.stats().largest_batch.load(std::sync::atomic::Ordering::Relaxed) > 1, "jobs were batched");
+        assert!(db.largest_batch() > 1, "jobs were batched");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -508,7 +648,7 @@ mod tests {
         let before = file_size();
         // About 2 MB in the WAL; the writer itself never checkpoints.
         for i in 0..40 {
-            db.write(move |c| {
+            db.on_writer(move |c| {
                 c.execute("CREATE TABLE IF NOT EXISTS filler(i INTEGER, b BLOB)", [])?;
                 c.execute("INSERT INTO filler(i, b) VALUES (?1, zeroblob(50000))", [i])?;
                 Ok(())
@@ -526,26 +666,27 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert!(grown, "the database file stayed at {} bytes", file_size());
-        let rows: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM filler", [], |r| r.get(0))?)).await.unwrap();
+        let rows: i64 =
+            db.on_reader(|c| Ok(c.query_row("SELECT count(*) FROM filler", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(rows, 40);
     }
 
     #[tokio::test]
     async fn a_panicking_read_is_an_error_and_the_readers_live_on() {
         let (_dir, db) = test_db();
-        let r: DbResult<()> = db.read(|_c| panic!("boom")).await;
-        assert!(matches!(r, Err(DbError::Internal(_))));
+        let r: DbResult<()> = db.on_reader(|_c| panic!("boom")).await;
+        assert!(matches!(r, Err(StoreError::Internal(_))));
         for _ in 0..8 {
-            db.ping().await.unwrap();
+            db.read((), |tx, ()| crate::store::TicketTx::ping(tx)).await.unwrap();
         }
     }
 
     #[tokio::test]
     async fn a_panicking_write_is_an_error_and_the_writer_lives_on() {
         let (_dir, db) = test_db();
-        let r: DbResult<()> = db.write(|_c| panic!("boom")).await;
-        assert!(matches!(r, Err(DbError::Internal(_))));
-        db.write(|c| {
+        let r: DbResult<()> = db.on_writer(|_c| panic!("boom")).await;
+        assert!(matches!(r, Err(StoreError::Internal(_))));
+        db.on_writer(|c| {
             c.execute("INSERT INTO companies(name, created_at) VALUES ('after', 0)", [])?;
             Ok(())
         })
@@ -557,15 +698,15 @@ mod tests {
     async fn every_connection_enforces_foreign_keys_and_reads_are_read_only() {
         let (_dir, db) = test_db();
         let r = db
-            .write(|c| {
+            .on_writer(|c| {
                 c.execute("INSERT INTO company_memberships(company_id, user_id, created_at) VALUES (999, 999, 0)", [])?;
                 Ok(())
             })
             .await;
-        assert!(matches!(r, Err(DbError::Sqlite(_))), "{r:?}");
-        let fk: i64 = db.read(|c| Ok(c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?)).await.unwrap();
+        assert!(matches!(r, Err(StoreError::Internal(_))), "{r:?}");
+        let fk: i64 = db.on_reader(|c| Ok(c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(fk, 1);
-        let r = db.read(|c| Ok(c.execute("INSERT INTO companies(name, created_at) VALUES ('x', 0)", [])?)).await;
+        let r = db.on_reader(|c| Ok(c.execute("INSERT INTO companies(name, created_at) VALUES ('x', 0)", [])?)).await;
         assert!(r.is_err(), "readers cannot write");
     }
 }

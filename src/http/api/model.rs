@@ -1,0 +1,261 @@
+//! The API's wire types: what the JSON answers hold, field by field as the
+//! spec names them. They are built from the storage's records here, so the
+//! storage can change its shape without changing the API.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    access::TeamView,
+    domain::{AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId},
+    service::team::Team,
+    store::{
+        AdminRecord, AuditRecord, CompanyRecord, Membership as MembershipRecord, MessageRecord, TicketDetail as Detail,
+        TicketRecord, UserRecord,
+    },
+};
+
+/// A ticket as the lists and the detail show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub created_by_user_id: UserId,
+    pub created_by_name: String,
+    /// `support` (phase 1) or `website_design`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub subject: String,
+    pub sub_subject: Option<String>,
+    pub status: Status,
+    pub assigned_admin_id: Option<AdminId>,
+    pub assigned_admin_name: Option<String>,
+    pub last_activity_at: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+}
+
+impl From<TicketRecord> for Ticket {
+    fn from(t: TicketRecord) -> Self {
+        let (assigned_admin_id, assigned_admin_name) = match t.assignee {
+            Some(a) => (Some(a.id), Some(a.name)),
+            None => (None, None),
+        };
+        Ticket {
+            id: t.id,
+            company_id: t.company.id,
+            company_name: t.company.name,
+            created_by_user_id: t.creator.id,
+            created_by_name: t.creator.name,
+            kind: t.kind,
+            subject: t.subject,
+            sub_subject: t.sub_subject,
+            status: t.status,
+            assigned_admin_id,
+            assigned_admin_name,
+            last_activity_at: t.times.last_activity,
+            created_at: t.times.created,
+            updated_at: t.times.updated,
+            closed_at: t.times.closed,
+        }
+    }
+}
+
+/// One message of a ticket's thread.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub id: MessageId,
+    pub ticket_id: TicketId,
+    pub sender_type: SenderType,
+    pub sender_user_id: Option<UserId>,
+    pub sender_admin_id: Option<AdminId>,
+    pub sender_name: Option<String>,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+impl From<MessageRecord> for Message {
+    fn from(m: MessageRecord) -> Self {
+        Message {
+            id: m.id,
+            ticket_id: m.ticket_id,
+            sender_type: m.sender_type,
+            sender_user_id: m.sender_user,
+            sender_admin_id: m.sender_admin,
+            sender_name: m.sender_name,
+            body: m.body,
+            created_at: m.at,
+        }
+    }
+}
+
+/// A ticket with its whole thread, oldest message first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+}
+
+impl From<Detail> for TicketDetail {
+    fn from(d: Detail) -> Self {
+        TicketDetail { ticket: d.ticket.into(), messages: d.messages.into_iter().map(Message::from).collect() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Company {
+    pub id: CompanyId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+impl From<CompanyRecord> for Company {
+    fn from(c: CompanyRecord) -> Self {
+        Company { id: c.id, name: c.name, created_at: c.created }
+    }
+}
+
+/// A company as a member sees it in their list of companies.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Membership {
+    pub id: CompanyId,
+    pub name: String,
+    pub role: String,
+}
+
+impl From<MembershipRecord> for Membership {
+    fn from(m: MembershipRecord) -> Self {
+        Membership { id: m.company.id, name: m.company.name, role: m.role }
+    }
+}
+
+/// Each company of a membership list.
+pub fn memberships(list: Vec<MembershipRecord>) -> Vec<Membership> {
+    list.into_iter().map(Membership::from).collect()
+}
+
+/// A manager's account.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+impl From<UserRecord> for User {
+    fn from(u: UserRecord) -> Self {
+        User { id: u.id, email: u.email, name: u.name, active: u.active, created_at: u.created }
+    }
+}
+
+/// A platform team member's account.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Admin {
+    pub id: AdminId,
+    pub email: String,
+    pub name: String,
+    pub role: AdminRole,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+impl From<AdminRecord> for Admin {
+    fn from(a: AdminRecord) -> Self {
+        let account = a.account;
+        Admin {
+            id: account.id,
+            email: account.email,
+            name: account.name,
+            role: a.role,
+            active: account.active,
+            created_at: account.created,
+        }
+    }
+}
+
+/// A member of the platform team as the team page shows them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamMember {
+    pub id: AdminId,
+    pub name: String,
+    /// Left out for support agents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub role: AdminRole,
+    /// Left out for support agents (who see active members only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Left out where the caller may not read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Vec<String>>,
+}
+
+/// The team as the viewer may see it.
+pub fn team(team: Team) -> Vec<TeamMember> {
+    let full = team.view == TeamView::Full;
+    team.members
+        .into_iter()
+        .map(|m| {
+            let account = m.admin.account;
+            TeamMember {
+                id: account.id,
+                name: account.name,
+                email: full.then_some(account.email),
+                role: m.admin.role,
+                active: full.then_some(account.active),
+                coverage: m.coverage,
+            }
+        })
+        .collect()
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditRow {
+    pub id: i64,
+    pub action: String,
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub ticket_id: Option<TicketId>,
+    /// What changed: `before` and `after` where there are such.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl From<AuditRecord> for AuditRow {
+    fn from(r: AuditRecord) -> Self {
+        AuditRow {
+            id: r.id,
+            action: r.action,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            company_id: r.company_id,
+            ticket_id: r.ticket_id,
+            detail: r.detail,
+            request_id: r.request_id,
+            client_addr: r.client_addr,
+            created_at: r.at,
+        }
+    }
+}
+
+/// A list that is not paginated.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+impl<T> Items<T> {
+    /// The items, each converted to its wire type.
+    pub fn of<R: Into<T>>(records: Vec<R>) -> Self {
+        Items { items: records.into_iter().map(Into::into).collect() }
+    }
+}

@@ -1,0 +1,157 @@
+//! The storage primitives a backend implements: small reads and writes, one
+//! table family per trait, all inside the transaction the use case runs in.
+//! No rule lives here: whether a tenant may post, what a system note says,
+//! what an audit row holds is decided in `crate::service`.
+
+use async_trait::async_trait;
+
+use super::{
+    AdminRecord, AuditRecord, CompanyRecord, Credentials, MessageInsert, MessageRecord, StoreResult, TicketInsert,
+    TicketRecord, TicketState, TicketVersion, UserRecord,
+};
+use crate::{
+    access::Scope,
+    domain::{
+        AccountKind, AdminId, AdminRole, AuditEntry, AuditFilter, AuditMeta, CompanyId, MessageId, PageRequest, Status,
+        TicketFilter, TicketId, Timestamp, UserId,
+    },
+    store::Membership,
+};
+
+/// One transaction of a backend, with every primitive.
+pub trait Tx: TicketTx + AccountTx + CoverageTx + AuditTx + Send {}
+
+impl<T: TicketTx + AccountTx + CoverageTx + AuditTx + Send> Tx for T {}
+
+#[async_trait]
+pub trait TicketTx: Send {
+    /// The time to stamp this transaction's writes with.
+    async fn now(&mut self) -> StoreResult<Timestamp>;
+
+    /// That the database answers.
+    async fn ping(&mut self) -> StoreResult<()>;
+
+    /// Up to `page.limit + 1` tickets the scope sees, newest activity first.
+    async fn ticket_page(
+        &mut self,
+        scope: &Scope,
+        filter: &TicketFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<TicketRecord>>;
+
+    /// One ticket, if the scope sees it.
+    async fn ticket(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketRecord>>;
+
+    /// A ticket's version, if the scope sees it (two indexed lookups, no thread).
+    async fn ticket_version(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketVersion>>;
+
+    /// A ticket's whole thread, oldest first.
+    async fn thread(&mut self, id: TicketId) -> StoreResult<Vec<MessageRecord>>;
+
+    /// The ticket a change is about to modify, if the scope sees it; a
+    /// backend with several writers locks it until the transaction ends.
+    async fn ticket_for_change(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketState>>;
+
+    async fn insert_ticket(&mut self, ticket: &TicketInsert<'_>) -> StoreResult<TicketId>;
+
+    async fn insert_message(&mut self, message: &MessageInsert<'_>) -> StoreResult<MessageId>;
+
+    /// Marks activity on a ticket: `last_activity_at` and `updated_at`.
+    async fn touch_ticket(&mut self, id: TicketId, at: Timestamp) -> StoreResult<()>;
+
+    /// Sets the status and its activity; `closed_at` follows `closed`.
+    async fn update_status(&mut self, id: TicketId, status: Status, at: Timestamp) -> StoreResult<()>;
+
+    /// Sets (or clears) the assignee and marks the activity.
+    async fn update_assignee(&mut self, id: TicketId, assignee: Option<AdminId>, at: Timestamp) -> StoreResult<()>;
+
+    /// Moves a ticket and its thread back in time (the demo's history).
+    async fn backdate_ticket(&mut self, id: TicketId, by_micros: i64) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait AccountTx: Send {
+    async fn insert_company(&mut self, name: &str, at: Timestamp) -> StoreResult<CompanyId>;
+
+    async fn companies(&mut self) -> StoreResult<Vec<CompanyRecord>>;
+
+    async fn company_exists(&mut self, id: CompanyId) -> StoreResult<bool>;
+
+    /// Whether an account of this kind has this email (case-insensitively).
+    async fn email_taken(&mut self, kind: AccountKind, email: &str) -> StoreResult<bool>;
+
+    async fn insert_user(&mut self, email: &str, name: &str, password_hash: &str, at: Timestamp)
+    -> StoreResult<UserId>;
+
+    async fn add_membership(&mut self, company: CompanyId, user: UserId, at: Timestamp) -> StoreResult<()>;
+
+    async fn insert_admin(
+        &mut self,
+        email: &str,
+        name: &str,
+        role: AdminRole,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<AdminId>;
+
+    /// The sign-in lookup by email (case-insensitive).
+    async fn credentials(&mut self, kind: AccountKind, email: &str) -> StoreResult<Option<Credentials>>;
+
+    async fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
+
+    async fn user_by_email(&mut self, email: &str) -> StoreResult<Option<UserRecord>>;
+
+    /// The account check of a tenant request: the user and their companies
+    /// in one indexed lookup.
+    async fn user_with_memberships(&mut self, id: UserId) -> StoreResult<Option<(UserRecord, Vec<Membership>)>>;
+
+    async fn memberships(&mut self, user: UserId) -> StoreResult<Vec<Membership>>;
+
+    async fn users(&mut self) -> StoreResult<Vec<UserRecord>>;
+
+    async fn admin(&mut self, id: AdminId) -> StoreResult<Option<AdminRecord>>;
+
+    /// An admin about to be named in a change (an assignee, a coverage
+    /// owner); a backend with several writers locks the row.
+    async fn admin_for_change(&mut self, id: AdminId) -> StoreResult<Option<AdminRecord>>;
+
+    async fn admin_by_email(&mut self, email: &str) -> StoreResult<Option<AdminRecord>>;
+
+    async fn admins(&mut self) -> StoreResult<Vec<AdminRecord>>;
+
+    /// Disables an account found by email and moves its token version on;
+    /// its id, or `None` when there is no such account.
+    async fn disable_account(&mut self, kind: AccountKind, email: &str, at: Timestamp) -> StoreResult<Option<i64>>;
+
+    /// Replaces an account's password hash and moves its token version on.
+    async fn set_password_hash(
+        &mut self,
+        kind: AccountKind,
+        email: &str,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<i64>>;
+
+    /// How many accounts of both kinds there are.
+    async fn account_count(&mut self) -> StoreResult<i64>;
+
+    /// Whether there is a platform owner yet.
+    async fn has_owner(&mut self) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait CoverageTx: Send {
+    /// An agent's subjects, sorted by their bytes.
+    async fn coverage(&mut self, admin: AdminId) -> StoreResult<Vec<String>>;
+
+    /// Replaces an agent's whole subject set.
+    async fn replace_coverage(&mut self, admin: AdminId, subjects: &[String], at: Timestamp) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait AuditTx: Send {
+    async fn append_audit(&mut self, entry: &AuditEntry, meta: &AuditMeta, at: Timestamp) -> StoreResult<()>;
+
+    /// Up to `page.limit + 1` rows, newest first.
+    async fn audit_page(&mut self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Vec<AuditRecord>>;
+}
