@@ -78,3 +78,4 @@ export function isFullAdmin(): boolean {
   const role = session.admin?.admin.role
   return role === 'platform_owner' || role === 'platform_admin'
 }
+

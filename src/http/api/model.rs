@@ -27,13 +27,17 @@ pub struct Ticket {
     #[serde(rename = "type")]
     pub kind: String,
     pub subject: String,
+    #[schema(required = true)]
     pub sub_subject: Option<String>,
     pub status: Status,
+    #[schema(required = true)]
     pub assigned_admin_id: Option<AdminId>,
+    #[schema(required = true)]
     pub assigned_admin_name: Option<String>,
     pub last_activity_at: Timestamp,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    #[schema(required = true)]
     pub closed_at: Option<Timestamp>,
 }
 
@@ -69,8 +73,11 @@ pub struct Message {
     pub id: MessageId,
     pub ticket_id: TicketId,
     pub sender_type: SenderType,
+    #[schema(required = true)]
     pub sender_user_id: Option<UserId>,
+    #[schema(required = true)]
     pub sender_admin_id: Option<AdminId>,
+    #[schema(required = true)]
     pub sender_name: Option<String>,
     pub body: String,
     pub created_at: Timestamp,
@@ -219,13 +226,18 @@ pub struct AuditRow {
     pub id: i64,
     pub action: String,
     pub actor_kind: String,
+    #[schema(required = true)]
     pub actor_id: Option<i64>,
+    #[schema(required = true)]
     pub company_id: Option<CompanyId>,
+    #[schema(required = true)]
     pub ticket_id: Option<TicketId>,
     /// What changed: `before` and `after` where there are such.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    #[schema(required = true)]
     pub request_id: Option<String>,
+    #[schema(required = true)]
     pub client_addr: Option<String>,
     pub created_at: Timestamp,
 }
