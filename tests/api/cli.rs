@@ -1,64 +1,8 @@
 //! The command line, run as the built binary against a temp database.
 
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
-};
+use std::{io::Write, path::Path};
 
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Self {
-        Cli { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("cli.db")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ticketing"));
-        cmd.current_dir(self.dir.path())
-            .env_remove("TICKETING_CONFIG")
-            .env("TICKETING_DB", self.db())
-            // A cheap hash keeps the suite fast; the code path is the same.
-            .env("TICKETING_AUTH_PASSWORD_MEMORY_KIB", "256")
-            .env("TICKETING_AUTH_PASSWORD_ITERATIONS", "1")
-            .args(args)
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child =
-            self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs and expects failure with one clear line on stderr containing `needle`.
-    fn fails(&self, out: Output, needle: &str) {
-        assert!(!out.status.success(), "expected failure");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(lines.len(), 1, "one line on stderr: {stderr}");
-        assert!(lines[0].starts_with("error: ") && lines[0].contains(needle), "{stderr}");
-    }
-}
+use crate::support::process::{Workdir, sigterm, start_server};
 
 fn id(stdout: &str) -> i64 {
     stdout.trim().parse().unwrap_or_else(|_| panic!("an id alone on stdout, got {stdout:?}"))
@@ -66,13 +10,13 @@ fn id(stdout: &str) -> i64 {
 
 #[test]
 fn version_prints_the_package_version() {
-    let out = Cli::new().ok(&["--version"]);
+    let out = Workdir::new().ok(&["--version"]);
     assert_eq!(out.trim(), format!("ticketing {}", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn migrate_creates_the_schema() {
-    let cli = Cli::new();
+    let cli = Workdir::new();
     cli.ok(&["migrate"]);
     let conn = rusqlite::Connection::open(cli.db()).unwrap();
     let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('tickets', 'ticket_messages', 'ticket_coverage', 'platform_audit_log')", [], |r| r.get(0)).unwrap();
@@ -82,7 +26,7 @@ fn migrate_creates_the_schema() {
 
 #[test]
 fn companies_users_and_admins_are_created_listed_disabled_and_re_passworded() {
-    let cli = Cli::new();
+    let cli = Workdir::new();
     let acme = id(&cli.ok(&["company", "create", "--name", "Acme"]));
     let globex = id(&cli.ok(&["company", "create", "--name", "Globex"]));
     assert_eq!((acme, globex), (1, 2));
@@ -160,7 +104,7 @@ fn companies_users_and_admins_are_created_listed_disabled_and_re_passworded() {
 
 #[test]
 fn every_failure_is_one_clear_line_and_a_non_zero_exit() {
-    let cli = Cli::new();
+    let cli = Workdir::new();
     cli.ok(&["company", "create", "--name", "Acme"]);
     let create = |email: &str, role: &str| {
         cli.run_with_stdin(
@@ -225,7 +169,7 @@ fn every_failure_is_one_clear_line_and_a_non_zero_exit() {
 
 #[test]
 fn a_bad_config_fails_start_up_naming_the_key() {
-    let cli = Cli::new();
+    let cli = Workdir::new();
     let config = cli.dir.path().join("bad.toml");
     std::fs::write(&config, "[server]\nbind = \"127.0.0.1:5000\"\ncolour = \"blue\"\n").unwrap();
     let out = cli.cmd(&["--config", config.to_str().unwrap(), "migrate"]).output().unwrap();
@@ -236,7 +180,7 @@ fn a_bad_config_fails_start_up_naming_the_key() {
 
 #[test]
 fn backup_writes_a_consistent_copy_and_never_overwrites() {
-    let cli = Cli::new();
+    let cli = Workdir::new();
     cli.ok(&["company", "create", "--name", "Acme"]);
     let copy = cli.dir.path().join("copy.db");
     cli.ok(&["backup", copy.to_str().unwrap()]);
@@ -250,7 +194,7 @@ fn backup_writes_a_consistent_copy_and_never_overwrites() {
 
 #[test]
 fn demo_seeds_an_empty_database_once() {
-    let cli = Cli::new();
+    let cli = Workdir::new();
     let out = cli.run(&["demo"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("owner@example.com"));
@@ -268,37 +212,18 @@ fn demo_seeds_an_empty_database_once() {
 
 #[test]
 fn serve_logs_how_to_create_the_first_owner_and_stops_cleanly_on_sigterm() {
-    use std::io::{BufRead, BufReader};
-    let cli = Cli::new();
-    let mut child = cli
-        .cmd(&["serve", "--bind", "127.0.0.1:0"])
-        .env("TICKETING_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut hint = false;
-    let mut addr = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        hint |= line.contains("admin create --email") && line.contains("--role platform_owner");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            addr = Some(rest.split_whitespace().next().unwrap().to_string());
-            break;
-        }
-    }
+    let cli = Workdir::new();
+    let (mut server, addr) = start_server(&cli.db(), &[]);
+    let log = server.log();
+    let hint = log.lines().any(|line| line.contains("admin create --email") && line.contains("--role platform_owner"));
     assert!(hint, "the first-owner command is logged");
-    let addr = addr.expect("the server says where it listens");
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
     let mut answer = String::new();
     std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
+    sigterm(&server);
+    let exit = server.wait().unwrap();
     assert!(exit.success(), "exit 0 on SIGTERM, got {exit:?}");
-    drop(lines);
 }

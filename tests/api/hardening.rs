@@ -12,7 +12,7 @@ use std::{
 use serde_json::json;
 
 use crate::{
-    ops::{run, sigterm, start_server, ticketing},
+    support::process::{run, sigterm, start_server, ticketing},
     support::{PASSWORD, SECRET, Seed, TestApp},
 };
 

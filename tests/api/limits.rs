@@ -13,9 +13,9 @@ use std::{
 
 use serde_json::json;
 
-use crate::{
-    ops::{http, run, sigterm, start_server, ticketing},
-    support::{Seed, TestApp},
+use crate::support::{
+    Seed, TestApp,
+    process::{http, run, sigterm, start_server, ticketing},
 };
 
 fn raw_exchange(addr: &str, request: &[u8], pause_then: Option<(Duration, &[u8])>) -> String {
