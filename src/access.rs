@@ -12,12 +12,18 @@
 //! is the same rule over one ticket's facts, which the backends' tests hold
 //! their SQL against.
 //!
+//! Its second promise is [`Audience`]: tenants never see internal notes.
+//! Nothing a tenant can observe (the thread, the list's order and fields,
+//! counts, search, `updated_at`, `last_activity_at`, ETags) changes when one
+//! is added; the backends keep a tenant's view of each ticket apart from the
+//! team's, and pick it by the scope's audience.
+//!
 //! The other permissions (who may call an endpoint at all, who reads whose
 //! coverage, what a support agent sees of the team) are [`Guard`]s and
 //! small functions here, used by the extractors, the handlers and the
 //! OpenAPI document alike.
 
-use crate::domain::{AdminId, AdminRole, CompanyId};
+use crate::domain::{AccountKind, AdminId, AdminRole, CompanyId, UserId};
 
 /// The set of tickets a caller may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +34,57 @@ pub enum Scope {
     All,
     /// A platform support agent.
     Support(AdminId),
+}
+
+/// Who sees which messages: tenants see everything but internal notes; the
+/// platform team sees everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Tenant,
+    Staff,
+}
+
+impl Audience {
+    /// Whether this audience sees a message that is (or is not) internal.
+    pub fn sees(self, internal: bool) -> bool {
+        self == Audience::Staff || !internal
+    }
+}
+
+/// A person whose read marks and own messages make what is new for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reader {
+    User(UserId),
+    Admin(AdminId),
+}
+
+impl Reader {
+    pub fn kind(self) -> AccountKind {
+        match self {
+            Reader::User(_) => AccountKind::User,
+            Reader::Admin(_) => AccountKind::Admin,
+        }
+    }
+
+    pub fn id(self) -> i64 {
+        match self {
+            Reader::User(id) => id.get(),
+            Reader::Admin(id) => id.get(),
+        }
+    }
+}
+
+/// Someone looking at tickets: which tickets they see, and who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub scope: Scope,
+    pub reader: Reader,
+}
+
+impl Viewer {
+    pub fn audience(&self) -> Audience {
+        self.scope.audience()
+    }
 }
 
 /// The facts about one ticket that the rule looks at.
@@ -42,6 +99,15 @@ impl Scope {
     /// The scope of a platform admin of this role.
     pub fn of_admin(id: AdminId, role: AdminRole) -> Scope {
         if role.has_full_access() { Scope::All } else { Scope::Support(id) }
+    }
+
+    /// Which messages the scope's people see: a company's managers are
+    /// tenants; owners, admins and support agents are the platform team.
+    pub fn audience(&self) -> Audience {
+        match self {
+            Scope::Company(_) => Audience::Tenant,
+            Scope::All | Scope::Support(_) => Audience::Staff,
+        }
     }
 
     /// The rule over one ticket, given the support agent's coverage.

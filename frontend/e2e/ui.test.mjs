@@ -91,14 +91,14 @@ test('a manager signs in, opens a ticket through the form, and sees it listed', 
   await page.waitForURL(/\/manager\/tickets\/\d+/)
   const list = page.getByRole('list', { name: 'Tickets' })
   await list.getByRole('link', { name: /Website · forms/ }).first().waitFor()
-  await page.getByText(DESCRIPTION).waitFor()
+  await page.getByRole('list', { name: 'Conversation' }).getByText(DESCRIPTION).waitFor()
   await page.context().close()
 })
 
 test('an agent filters, opens, replies, changes the status and assigns, and the manager sees it arrive by polling', async () => {
   const manager = await signIn('user', 'manager@acme.example')
   await manager.getByRole('list', { name: 'Tickets' }).getByRole('link', { name: /Website · forms/ }).first().click()
-  await manager.getByText(DESCRIPTION).waitFor()
+  await manager.getByRole('list', { name: 'Conversation' }).getByText(DESCRIPTION).waitFor()
   const managerUrl = manager.url()
 
   const agent = await signIn('admin', 'support@example.com')
@@ -114,7 +114,7 @@ test('an agent filters, opens, replies, changes the status and assigns, and the 
   assert.equal(await rows.count(), 1)
   await rows.first().click()
   await agent.waitForURL(/\/admin\/tickets\/\d+$/)
-  await agent.getByText(DESCRIPTION).waitFor()
+  await agent.getByRole('list', { name: 'Conversation' }).getByText(DESCRIPTION).waitFor()
 
   const thread = agent.getByRole('list', { name: 'Conversation' })
   await agent.getByLabel('Reply to the customer').fill('Thanks! We can reproduce it and are on it.')
@@ -122,7 +122,7 @@ test('an agent filters, opens, replies, changes the status and assigns, and the 
   await thread.getByText('We can reproduce it and are on it.').waitFor()
   await agent.getByLabel('Status', { exact: true }).selectOption({ label: 'In progress' })
   await agent.getByRole('button', { name: 'Update status' }).click()
-  await thread.getByText('Status changed from new to in_progress').waitFor()
+  await thread.getByText('Status changed from New to In progress').waitFor()
   await agent.getByLabel('Assignee').selectOption({ label: 'Sam Support (Support)' })
   await agent.getByRole('button', { name: 'Assign' }).click()
   await thread.getByText('Assigned to Sam Support').waitFor()
@@ -131,7 +131,7 @@ test('an agent filters, opens, replies, changes the status and assigns, and the 
   assert.equal(manager.url(), managerUrl)
   const managerThread = manager.getByRole('list', { name: 'Conversation' })
   await managerThread.getByText('We can reproduce it and are on it.').waitFor({ timeout: 10_000 })
-  await managerThread.getByText('Status changed from new to in_progress').waitFor({ timeout: 10_000 })
+  await managerThread.getByText('Status changed from New to In progress').waitFor({ timeout: 10_000 })
   const detail = manager.getByRole('region', { name: /Website · forms/ })
   await detail.getByText('In progress', { exact: true }).first().waitFor({ timeout: 10_000 })
   await agent.context().close()

@@ -18,8 +18,28 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   return 'just now'
 }
 
+/** The exact time, with the time zone: "26 Nov 2026, 14:03 CET". */
 export function fullTime(iso: string): string {
+  return new Date(iso).toLocaleString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  })
+}
+
+/** A day and time without the zone, for headers: "26 Nov 2026, 14:03". */
+export function dayAndTime(iso: string): string {
   return new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+/** A system note in the badges' words: "Status changed from New to In progress". */
+export function noteText(body: string, labels: Record<string, string>): string {
+  return body.replace(/^Status changed from (\w+) to (\w+)$/, (whole, from: string, to: string) =>
+    labels[from] && labels[to] ? `Status changed from ${labels[from]} to ${labels[to]}` : whole,
+  )
 }
 
 export function subjectLabel(subject: string, sub: string | null): string {

@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+import { pageTitle } from './composables/title'
 import { isFullAdmin, session } from './session'
 
 // Views load lazily so the first page stays small.
@@ -16,9 +17,9 @@ export const router = createRouter({
     { path: '/login', name: 'login', component: LoginView, props: { kind: 'user' }, meta: { title: 'Sign in' } },
     { path: '/admin/login', name: 'admin-login', component: LoginView, props: { kind: 'admin' }, meta: { title: 'Agent sign in' } },
     { path: '/manager/tickets', name: 'manager-tickets', component: ManagerTicketsView, meta: { kind: 'user', title: 'Tickets' } },
-    { path: '/manager/tickets/:id(\\d+)', name: 'manager-ticket', component: ManagerTicketsView, meta: { kind: 'user', title: 'Ticket' } },
+    { path: '/manager/tickets/:id(\\d+)', name: 'manager-ticket', component: ManagerTicketsView, meta: { kind: 'user', title: 'Tickets' } },
     { path: '/admin', redirect: '/admin/tickets' },
-    { path: '/admin/tickets', name: 'admin-tickets', component: AdminTicketsView, meta: { kind: 'admin', title: 'All tickets' } },
+    { path: '/admin/tickets', name: 'admin-tickets', component: AdminTicketsView, meta: { kind: 'admin', title: 'Tickets' } },
     { path: '/admin/tickets/:id(\\d+)', name: 'admin-ticket', component: AdminTicketView, meta: { kind: 'admin', title: 'Ticket' } },
     { path: '/admin/team', name: 'admin-team', component: AdminTeamView, meta: { kind: 'admin', full: true, title: 'Team' } },
     { path: '/:rest(.*)*', name: 'not-found', component: NotFoundView, meta: { title: 'Not found' } },
@@ -37,5 +38,5 @@ export function guard(to: RouteLocationNormalized): { name: string; query?: Reco
 router.beforeEach((to) => guard(to) ?? true)
 
 router.afterEach((to) => {
-  document.title = `${(to.meta.title as string) ?? 'Ticketing'} · Ticketing`
+  pageTitle.value = (to.meta.title as string) ?? 'Ticketing'
 })

@@ -20,14 +20,14 @@ use hyper_util::rt::TokioIo;
 use rusqlite::{Connection, params};
 use serde_json::json;
 use ticketing::{
-    access::Scope,
+    access::{Reader, Scope, Viewer},
     auth::{Hasher, TokenKeys},
     config::{DatabaseConfig, PasswordConfig},
     domain::{
-        AccountKind, AdminId, AuditMeta, Body, CompanyId, Cursor, NewTicket, Opener, PageRequest, Status, Subject,
-        TicketFilter, TicketId, UserId,
+        AccountKind, AdminId, AuditMeta, Body, CompanyId, Cursor, NewTicket, Opener, Order, PageRequest, Status,
+        Subject, TicketFilter, TicketId, UserId,
     },
-    service::tickets::{CREATE_TICKET, KnownVersions, LIST_TICKETS, TICKET_DETAIL},
+    service::tickets::{COUNT_TICKETS, CREATE_TICKET, KnownVersions, LIST_TICKETS, TICKET_DETAIL},
     store::sqlite::{self as sqlite, run_read, run_rule},
 };
 
@@ -173,6 +173,22 @@ fn seed(path: &Path, a: &Args) -> anyhow::Result<Seeded> {
          WHERE id IN (SELECT max(id) FROM tickets GROUP BY company_id)",
         [],
     )?;
+    // What the server keeps on each ticket for its lists (as the messages
+    // written through it would have left it), and each creator's read mark
+    // on their ticket's first message.
+    tx.execute_batch(
+        "UPDATE tickets SET staff_updated_at = updated_at,
+           (public_message_id, public_preview, public_preview_at, public_preview_sender) = (
+             SELECT m.id, substr(m.body, 1, 200), m.created_at, m.sender_type FROM ticket_messages m
+             WHERE m.ticket_id = tickets.id ORDER BY m.id DESC LIMIT 1);
+         UPDATE tickets SET staff_message_id = public_message_id, staff_preview = public_preview,
+           staff_preview_at = public_preview_at, staff_preview_sender = public_preview_sender,
+           waiting_on = CASE WHEN status IN ('solved', 'closed') THEN NULL
+                             WHEN public_preview_sender = 'agent' THEN 'tenant' ELSE 'agent' END;
+         INSERT INTO read_marks(reader_kind, reader_id, ticket_id, message_id)
+           SELECT 'user', t.created_by_user_id, t.id, min(m.id) FROM tickets t JOIN ticket_messages m ON m.ticket_id = t.id
+           GROUP BY t.id;",
+    )?;
     tx.commit()?;
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE);")?;
     let open_ticket = (0..=a.companies)
@@ -190,7 +206,7 @@ fn seed(path: &Path, a: &Args) -> anyhow::Result<Seeded> {
         whale: 1,
         open_ticket,
         detail_ticket: 1,
-        deep_cursor: Cursor { at, id }.encode(),
+        deep_cursor: Cursor { at, id, order: Order::Newest }.encode(),
         agent: 2,
         owner: 1,
         manager_of,
@@ -426,9 +442,16 @@ fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'
         CreateCeiling::open(path, s.manager_of.len() - 1, false)?.rate(seconds, 1)?,
     );
     let page = PageRequest::default();
+    // The readers the server's requests are made as: the whale's or a
+    // company's manager, the owner, the agent.
+    let reader = |scope: Scope| match scope {
+        Scope::Company(c) => Reader::User(UserId(c.get())),
+        Scope::All => Reader::Admin(AdminId(s.owner)),
+        Scope::Support(a) => Reader::Admin(a),
+    };
     let list = |scope: Scope, filter: TicketFilter, page: PageRequest| {
         let conn = &conn;
-        let args = (scope, filter, page);
+        let args = (Viewer { scope, reader: reader(scope) }, filter, page);
         move |_i: u64| -> anyhow::Result<u64> {
             run_read(&mut conn.borrow_mut(), &args, LIST_TICKETS)?;
             Ok(1)
@@ -459,13 +482,32 @@ fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'
         ceiling_rate(seconds, list(Scope::Support(AdminId(s.agent)), TicketFilter::default(), page.clone()))?,
     );
     out.insert(
+        "admin list, oldest first",
+        ceiling_rate(
+            seconds,
+            list(Scope::All, TicketFilter::default(), PageRequest { order: Order::Oldest, ..page.clone() }),
+        )?,
+    );
+    out.insert(
         "ticket detail (50 messages)",
         ceiling_rate(seconds, |_| {
-            let args = (Scope::All, TicketId(s.detail_ticket), KnownVersions::default());
+            let viewer = Viewer { scope: Scope::All, reader: reader(Scope::All) };
+            let args = (viewer, TicketId(s.detail_ticket), KnownVersions::default());
             run_read(&mut conn.borrow_mut(), &args, TICKET_DETAIL)?;
             Ok(1)
         })?,
     );
+    let counts = |scope: Scope| {
+        let conn = &conn;
+        let args = (Viewer { scope, reader: reader(scope) }, TicketFilter::default());
+        move |_i: u64| -> anyhow::Result<u64> {
+            run_read(&mut conn.borrow_mut(), &args, COUNT_TICKETS)?;
+            Ok(1)
+        }
+    };
+    out.insert("counts, whale manager", ceiling_rate(seconds, counts(Scope::Company(CompanyId(s.whale))))?);
+    out.insert("counts, owner", ceiling_rate(seconds, counts(Scope::All))?);
+    out.insert("counts, support", ceiling_rate(seconds, counts(Scope::Support(AdminId(s.agent))))?);
     Ok(out)
 }
 
@@ -638,11 +680,27 @@ fn main() -> anyhow::Result<()> {
         });
     }
     {
+        let owner = owner.clone();
+        ops.push(Op {
+            name: "admin list, oldest first",
+            method: "GET",
+            make: Arc::new(move |_, _| ("/platform-admin/tickets?order=oldest".into(), owner.clone(), None, None)),
+        });
+    }
+    {
         let agent = agent.clone();
         ops.push(Op {
             name: "support list",
             method: "GET",
             make: Arc::new(move |_, _| ("/platform-admin/tickets".into(), agent.clone(), None, None)),
+        });
+    }
+    ops.push(tenant("counts, whale manager", "/api/support/tickets/counts", true));
+    for (name, token) in [("counts, owner", owner.clone()), ("counts, support", agent.clone())] {
+        ops.push(Op {
+            name,
+            method: "GET",
+            make: Arc::new(move |_, _| ("/platform-admin/tickets/counts".into(), token.clone(), None, None)),
         });
     }
     let detail_path = format!("/platform-admin/tickets/{}", seeded.detail_ticket);
@@ -795,7 +853,11 @@ impl Report<'_> {
             "whale list, first page" => "whale list",
             "whale list, status filter" => "whale list, status filter",
             "admin list" => "admin list",
+            "admin list, oldest first" => "admin list, oldest first",
             "support list" => "support list",
+            "counts, whale manager" => "counts, whale manager",
+            "counts, owner" => "counts, owner",
+            "counts, support" => "counts, support",
             "ticket detail (50 messages)" => "ticket detail (50 messages)",
             _ => return None,
         };

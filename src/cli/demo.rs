@@ -10,7 +10,10 @@ use crate::{
         Actor, AdminRole, AuditMeta, Author, Body, CompanyId, Email, FieldError, Name, NewTicket, Opener, Sender,
         Status, Subject,
     },
-    service::accounts::{NewAdmin, NewUser},
+    service::{
+        accounts::{NewAdmin, NewUser},
+        tickets::Post,
+    },
     store::Store,
 };
 
@@ -260,7 +263,7 @@ async fn seed_rows(store: &Store, hash: &str) -> anyhow::Result<()> {
             } else {
                 (Scope::Company(company), Author { sender: Sender::Tenant(manager), name: manager_name.to_string() })
             };
-            store.add_message(scope, author, id, body, meta()).await?;
+            store.add_message(scope, id, Post { author, body, internal: false, status: None }, meta()).await?;
         }
         if script.status != Status::New {
             store.set_status(agent, Scope::All, id, script.status, meta()).await?;

@@ -11,10 +11,12 @@ mod time;
 
 pub use audit::{Actor, AuditAction, AuditEntry, AuditFilter, AuditMeta};
 pub use ids::{AdminId, CompanyId, MessageId, TicketId, UserId};
-pub use page::{Cursor, Page, PageRequest};
+pub use page::{Cursor, Order, Page, PageRequest};
 pub use status::{AccountKind, AdminRole, SenderType, Status};
 pub use text::{
     Body, Email, FieldError, FieldErrors, Name, Password, Subject, is_bidi_control, is_invisible, normalise,
 };
-pub use ticket::{Assigned, Author, NewTicket, Opener, SearchWords, Sender, TicketFilter};
+pub use ticket::{
+    Assigned, Author, NewTicket, Opener, PREVIEW_CHARS, SearchWords, Sender, TicketFilter, WaitingOn, preview,
+};
 pub use time::Timestamp;

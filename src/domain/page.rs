@@ -9,12 +9,41 @@ use super::FieldError;
 pub const DEFAULT_LIMIT: u32 = 25;
 pub const MAX_LIMIT: u32 = 100;
 
+/// Which way a list runs: newest activity first (the default), or oldest
+/// first (the longest-waiting tickets, what a support queue works from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+impl Order {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        match raw.trim() {
+            "newest" => Ok(Order::Newest),
+            "oldest" => Ok(Order::Oldest),
+            _ => Err(FieldError::new("order", "invalid_order", "must be newest or oldest")),
+        }
+    }
+
+    /// The cursor text's tag: a cursor names the order it was made in.
+    fn tag(self) -> &'static str {
+        match self {
+            Order::Newest => "v1",
+            Order::Oldest => "o1",
+        }
+    }
+}
+
 /// The position after which the next page starts: the sort key
-/// (`at`, microseconds) and the id that breaks ties.
+/// (`at`, microseconds) and the id that breaks ties, in its list's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub at: i64,
     pub id: i64,
+    pub order: Order,
 }
 
 impl Cursor {
@@ -22,7 +51,7 @@ impl Cursor {
     pub const MAX_CHARS: usize = 128;
 
     pub fn encode(self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("v1:{}:{}", self.at, self.id))
+        URL_SAFE_NO_PAD.encode(format!("{}:{}:{}", self.order.tag(), self.at, self.id))
     }
 
     pub fn decode(raw: &str) -> Result<Self, FieldError> {
@@ -33,31 +62,54 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = text.split(':');
-        let (Some("v1"), Some(at), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(tag), Some(at), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(invalid());
         };
+        let order = [Order::Newest, Order::Oldest].into_iter().find(|o| o.tag() == tag).ok_or_else(invalid)?;
         let at = at.parse().map_err(|_| invalid())?;
         let id = id.parse().map_err(|_| invalid())?;
-        Ok(Cursor { at, id })
+        Ok(Cursor { at, id, order })
     }
 }
 
-/// A page's size and where it starts (`?limit=` and `?cursor=`).
+/// A page's size, its order and where it starts (`?limit=`, `?order=`,
+/// `?cursor=`).
 #[derive(Debug, Clone)]
 pub struct PageRequest {
     pub limit: u32,
+    pub order: Order,
     pub after: Option<Cursor>,
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: DEFAULT_LIMIT, after: None }
+        Self::first(DEFAULT_LIMIT)
     }
 }
 
 impl PageRequest {
-    /// Parses `?limit=` and `?cursor=` as given in a query string.
+    /// The first page of this size, newest first.
+    pub fn first(limit: u32) -> Self {
+        PageRequest { limit, order: Order::Newest, after: None }
+    }
+
+    /// The key of the row after which the next page starts.
+    pub fn cursor_at(&self, at: i64, id: i64) -> Cursor {
+        Cursor { at, id, order: self.order }
+    }
+
+    /// Parses `?limit=` and `?cursor=` of a newest-first list.
     pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Self, Vec<FieldError>> {
+        Self::parse_ordered(limit, cursor, None)
+    }
+
+    /// Parses `?limit=`, `?cursor=` and `?order=`; a cursor made in one
+    /// order is refused in the other.
+    pub fn parse_ordered(
+        limit: Option<&str>,
+        cursor: Option<&str>,
+        order: Option<&str>,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let limit = match limit.map(str::trim) {
             None | Some("") => DEFAULT_LIMIT,
@@ -73,17 +125,28 @@ impl PageRequest {
                 }
             },
         };
+        let order = match order.map(Order::parse).transpose() {
+            Ok(order) => order.unwrap_or_default(),
+            Err(e) => {
+                errors.push(e);
+                Order::Newest
+            }
+        };
         let after = match cursor.map(str::trim) {
             None | Some("") => None,
             Some(raw) => match Cursor::decode(raw) {
-                Ok(c) => Some(c),
+                Ok(c) if c.order == order => Some(c),
+                Ok(_) => {
+                    errors.push(FieldError::new("cursor", "invalid_cursor", "belongs to a list in the other order"));
+                    None
+                }
                 Err(e) => {
                     errors.push(e);
                     None
                 }
             },
         };
-        if errors.is_empty() { Ok(Self { limit, after }) } else { Err(errors) }
+        if errors.is_empty() { Ok(Self { limit, order, after }) } else { Err(errors) }
     }
 }
 
@@ -103,11 +166,18 @@ impl<T> Page<T> {
     }
 
     /// Builds a page from up to `limit + 1` rows: the extra row, when there,
-    /// only says that another page follows.
-    pub fn from_rows(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> Cursor) -> Self {
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| key(r).encode()) } else { None };
+    /// only says that another page follows. `key` is a row's sort key and id.
+    pub fn from_rows(mut rows: Vec<T>, page: &PageRequest, key: impl Fn(&T) -> (i64, i64)) -> Self {
+        let more = rows.len() > page.limit as usize;
+        rows.truncate(page.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| {
+                let (at, id) = key(r);
+                page.cursor_at(at, id).encode()
+            })
+        } else {
+            None
+        };
         Page { items: rows, next_cursor }
     }
 }
@@ -153,11 +223,25 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = Cursor { at: 1_764_000_000_123_456, id: 42 };
+        let c = Cursor { at: 1_764_000_000_123_456, id: 42, order: Order::Newest };
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        let oldest = Cursor { order: Order::Oldest, ..c };
+        assert_eq!(Cursor::decode(&oldest.encode()).unwrap(), oldest);
         for bad in ["", "abc", "djE6MQ", "djI6MToy", "!!!!", &"A".repeat(200)] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_cursor_from_one_order_is_refused_in_the_other() {
+        let newest = Cursor { at: 5, id: 9, order: Order::Newest }.encode();
+        let oldest = Cursor { at: 5, id: 9, order: Order::Oldest }.encode();
+        assert!(PageRequest::parse_ordered(None, Some(&newest), None).is_ok());
+        assert!(PageRequest::parse_ordered(None, Some(&oldest), Some("oldest")).is_ok());
+        let refused = PageRequest::parse_ordered(None, Some(&newest), Some("oldest")).unwrap_err();
+        assert_eq!(refused[0].field, "cursor");
+        assert!(PageRequest::parse_ordered(None, Some(&oldest), None).is_err());
+        assert_eq!(PageRequest::parse_ordered(None, None, Some("sideways")).unwrap_err()[0].field, "order");
     }
 
     #[test]
@@ -171,11 +255,15 @@ mod tests {
 
     #[test]
     fn a_page_built_from_limit_plus_one_rows_has_a_next_cursor() {
-        let key = |&(at, id): &(i64, i64)| Cursor { at, id };
-        let page = Page::from_rows(vec![(3, 3), (2, 2), (1, 1)], 2, key);
+        let key = |&(at, id): &(i64, i64)| (at, id);
+        let request = PageRequest::first(2);
+        let page = Page::from_rows(vec![(3, 3), (2, 2), (1, 1)], &request, key);
         assert_eq!(page.items.len(), 2);
-        assert_eq!(Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap(), Cursor { at: 2, id: 2 });
-        let last = Page::from_rows(vec![(1, 1)], 2, key);
+        assert_eq!(
+            Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap(),
+            Cursor { at: 2, id: 2, order: Order::Newest }
+        );
+        let last = Page::from_rows(vec![(1, 1)], &request, key);
         assert!(last.next_cursor.is_none());
     }
 }

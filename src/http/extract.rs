@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use super::{client::ClientIp, error::ApiError};
 use crate::{
-    access::Scope,
+    access::{Reader, Scope, Viewer},
     app::AppState,
     domain::{AccountKind, AdminId, AuditMeta, UserId},
     limits::Writer,
@@ -151,6 +151,11 @@ impl Tenant {
         Scope::Company(self.company.company.id)
     }
 
+    /// The manager looking at their company's tickets.
+    pub fn viewer(&self) -> Viewer {
+        Viewer { scope: self.scope(), reader: Reader::User(self.user.id) }
+    }
+
     /// Counts one write against the manager's write limit (429 past it).
     pub fn spend_write(&self, state: &AppState) -> Result<(), ApiError> {
         state.writes.spend(Writer::User(self.user.id.get())).map_err(ApiError::write_limited)
@@ -203,6 +208,11 @@ impl PlatformAdmin {
     /// The tickets this admin may see (see [`crate::access`]).
     pub fn scope(&self) -> Scope {
         Scope::of_admin(self.id(), self.admin.role)
+    }
+
+    /// The admin looking at the tickets they may see.
+    pub fn viewer(&self) -> Viewer {
+        Viewer { scope: self.scope(), reader: Reader::Admin(self.id()) }
     }
 
     /// Counts one write against the admin's write limit (429 past it).

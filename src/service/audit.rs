@@ -1,7 +1,7 @@
 //! The audit viewer, for owners and admins.
 
 use crate::{
-    domain::{AuditFilter, Cursor, Page, PageRequest},
+    domain::{AuditFilter, Page, PageRequest},
     store::{AuditRecord, Store, StoreResult, Tx},
 };
 
@@ -14,5 +14,5 @@ impl Store {
 
 async fn audit_log(tx: &mut dyn Tx, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditRecord>> {
     let rows = tx.audit_page(filter, page).await?;
-    Ok(Page::from_rows(rows, page.limit, |row| Cursor { at: row.at.micros(), id: row.id }))
+    Ok(Page::from_rows(rows, page, |row| (row.at.micros(), row.id)))
 }

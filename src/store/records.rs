@@ -1,7 +1,9 @@
 //! What storage gives back: plain records, shaped for the rules that use
 //! them. The API's wire types are its own (`http::api::model`).
 
-use crate::domain::{AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId};
+use crate::domain::{
+    AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId, WaitingOn,
+};
 
 /// Something with an id and a display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +21,20 @@ pub struct TicketTimes {
     pub closed: Option<Timestamp>,
 }
 
-/// A ticket with the names the lists and the thread show.
+/// The newest tenant or agent message an audience sees, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastMessage {
+    pub at: Timestamp,
+    /// `tenant` or `agent`.
+    pub sender: SenderType,
+    /// The start of its text, white space collapsed.
+    pub preview: String,
+    pub internal: bool,
+}
+
+/// A ticket as one viewer sees it: with the names the lists and the thread
+/// show, and the viewer's audience's newest message and the viewer's read
+/// mark (so `updated` and `last_message` are the audience's).
 #[derive(Debug, Clone)]
 pub struct TicketRecord {
     pub id: TicketId,
@@ -32,6 +47,24 @@ pub struct TicketRecord {
     pub sub_subject: Option<String>,
     pub status: Status,
     pub times: TicketTimes,
+    pub waiting_on: Option<WaitingOn>,
+    pub last_message: Option<LastMessage>,
+    /// The newest message the viewer's audience sees (system notes too).
+    pub newest_message: Option<MessageId>,
+    pub read_mark: Option<MessageId>,
+}
+
+impl TicketRecord {
+    /// Whether something arrived since the viewer's read mark. A person's own
+    /// messages move their mark on (see `service::tickets`), so this is
+    /// "a message by someone else newer than the mark".
+    pub fn unread(&self) -> bool {
+        match (self.newest_message, self.read_mark) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(newest), Some(mark)) => newest > mark,
+        }
+    }
 }
 
 /// One message of a thread.
@@ -44,6 +77,7 @@ pub struct MessageRecord {
     pub sender_admin: Option<AdminId>,
     pub sender_name: Option<String>,
     pub body: String,
+    pub internal: bool,
     pub at: Timestamp,
 }
 
@@ -54,22 +88,47 @@ pub struct TicketDetail {
     pub messages: Vec<MessageRecord>,
 }
 
+/// One audience's view of a thread: its newest message, and the newest
+/// tenant or agent message for the preview.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AudienceView {
+    pub newest: Option<MessageId>,
+    pub last: Option<LastMessage>,
+    pub updated: Timestamp,
+}
+
+/// Everything a change to a ticket may rewrite, for both audiences; a change
+/// reads it, the rule edits it, and one update writes it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketSummary {
+    pub status: Status,
+    pub closed: Option<Timestamp>,
+    pub assignee: Option<AdminId>,
+    pub waiting_on: Option<WaitingOn>,
+    /// What tenants see change: `last_activity_at` and `updated_at`.
+    pub last_activity: Timestamp,
+    pub public: AudienceView,
+    /// The team's view, internal notes included.
+    pub staff: AudienceView,
+}
+
 /// What a change to a ticket reads first (and, on a backend with several
 /// writers, locks until it commits).
 #[derive(Debug, Clone)]
 pub struct TicketState {
     pub id: TicketId,
     pub company_id: CompanyId,
-    pub status: Status,
-    pub assignee: Option<Named<AdminId>>,
+    pub assignee_name: Option<String>,
+    pub summary: TicketSummary,
 }
 
-/// The version of a ticket as a client last saw it: its last change and
-/// its newest message.
+/// The version of a ticket as a client last saw it: its last change, its
+/// newest message, and the viewer's read mark (all as the viewer sees them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketVersion {
     pub updated: Timestamp,
     pub newest_message: Option<MessageId>,
+    pub read_mark: Option<MessageId>,
 }
 
 /// A ticket to insert.
@@ -88,7 +147,21 @@ pub struct MessageInsert<'a> {
     pub ticket_id: TicketId,
     pub sender: crate::domain::Sender,
     pub body: &'a str,
+    /// An internal note: the platform team sees it, tenants never do.
+    pub internal: bool,
     pub at: Timestamp,
+}
+
+/// A ticket's counts as one viewer's lists would find them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketCounts {
+    /// Every status, with how many tickets are in it.
+    pub by_status: Vec<(Status, i64)>,
+    /// These four count tickets that are not solved or closed.
+    pub unread: i64,
+    pub waiting_on_agent: i64,
+    pub mine: i64,
+    pub unassigned: i64,
 }
 
 #[derive(Debug, Clone)]

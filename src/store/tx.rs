@@ -6,13 +6,13 @@
 use async_trait::async_trait;
 
 use super::{
-    AdminRecord, AuditRecord, CompanyRecord, Credentials, MessageInsert, MessageRecord, StoreResult, TicketInsert,
-    TicketRecord, TicketState, TicketVersion, UserRecord,
+    AdminRecord, AuditRecord, CompanyRecord, Credentials, MessageInsert, MessageRecord, StoreResult, TicketCounts,
+    TicketInsert, TicketRecord, TicketState, TicketSummary, TicketVersion, UserRecord,
 };
 use crate::{
-    access::Scope,
+    access::{Audience, Reader, Scope, Viewer},
     domain::{
-        AccountKind, AdminId, AdminRole, AuditEntry, AuditFilter, AuditMeta, CompanyId, MessageId, PageRequest, Status,
+        AccountKind, AdminId, AdminRole, AuditEntry, AuditFilter, AuditMeta, CompanyId, MessageId, PageRequest,
         TicketFilter, TicketId, Timestamp, UserId,
     },
     store::Membership,
@@ -31,22 +31,34 @@ pub trait TicketTx: Send {
     /// That the database answers.
     async fn ping(&mut self) -> StoreResult<()>;
 
-    /// Up to `page.limit + 1` tickets the scope sees, newest activity first.
+    /// Up to `page.limit + 1` tickets the viewer sees, in the page's order
+    /// of activity, each as the viewer's audience sees it.
     async fn ticket_page(
         &mut self,
-        scope: &Scope,
+        viewer: &Viewer,
         filter: &TicketFilter,
         page: &PageRequest,
     ) -> StoreResult<Vec<TicketRecord>>;
 
-    /// One ticket, if the scope sees it.
-    async fn ticket(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketRecord>>;
+    /// What the viewer's lists with this filter (its status aside) hold:
+    /// per status, and of the open tickets the unread ones, those waiting on
+    /// an agent, `me`'s and the unassigned.
+    async fn ticket_counts(
+        &mut self,
+        viewer: &Viewer,
+        filter: &TicketFilter,
+        me: Option<AdminId>,
+    ) -> StoreResult<TicketCounts>;
 
-    /// A ticket's version, if the scope sees it (two indexed lookups, no thread).
-    async fn ticket_version(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketVersion>>;
+    /// One ticket, if the viewer sees it.
+    async fn ticket(&mut self, viewer: &Viewer, id: TicketId) -> StoreResult<Option<TicketRecord>>;
 
-    /// A ticket's whole thread, oldest first.
-    async fn thread(&mut self, id: TicketId) -> StoreResult<Vec<MessageRecord>>;
+    /// A ticket's version as the viewer sees it, if they see it (indexed
+    /// lookups, no thread).
+    async fn ticket_version(&mut self, viewer: &Viewer, id: TicketId) -> StoreResult<Option<TicketVersion>>;
+
+    /// A ticket's thread as the audience sees it, oldest first.
+    async fn thread(&mut self, id: TicketId, audience: Audience) -> StoreResult<Vec<MessageRecord>>;
 
     /// The ticket a change is about to modify, if the scope sees it; a
     /// backend with several writers locks it until the transaction ends.
@@ -56,14 +68,23 @@ pub trait TicketTx: Send {
 
     async fn insert_message(&mut self, message: &MessageInsert<'_>) -> StoreResult<MessageId>;
 
-    /// Marks activity on a ticket: `last_activity_at` and `updated_at`.
-    async fn touch_ticket(&mut self, id: TicketId, at: Timestamp) -> StoreResult<()>;
+    /// Writes a ticket's whole summary back (status, assignee, who it waits
+    /// on, both audiences' newest message and preview, the times).
+    async fn update_ticket(&mut self, id: TicketId, summary: &TicketSummary) -> StoreResult<()>;
 
-    /// Sets the status and its activity; `closed_at` follows `closed`.
-    async fn update_status(&mut self, id: TicketId, status: Status, at: Timestamp) -> StoreResult<()>;
+    /// The reader's mark on a ticket: the newest message they have seen.
+    async fn read_mark(&mut self, reader: Reader, ticket: TicketId) -> StoreResult<Option<MessageId>>;
 
-    /// Sets (or clears) the assignee and marks the activity.
-    async fn update_assignee(&mut self, id: TicketId, assignee: Option<AdminId>, at: Timestamp) -> StoreResult<()>;
+    /// Moves the reader's mark on to `message`; a mark never moves back.
+    async fn set_read_mark(&mut self, reader: Reader, ticket: TicketId, message: MessageId) -> StoreResult<()>;
+
+    /// Whether `message` is in the ticket's thread as the audience sees it.
+    async fn message_in_thread(
+        &mut self,
+        ticket: TicketId,
+        message: MessageId,
+        audience: Audience,
+    ) -> StoreResult<bool>;
 
     /// Moves a ticket and its thread back in time (the demo's history).
     async fn backdate_ticket(&mut self, id: TicketId, by_micros: i64) -> StoreResult<()>;

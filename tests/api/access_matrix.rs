@@ -100,6 +100,9 @@ fn table() -> Vec<Row> {
         expect![Owner | Admin | SupportCovering | SupportAssigned => 200, SupportNotCovering => 404, _ => 401];
     let staff_reply =
         expect![Owner | Admin | SupportCovering | SupportAssigned => 201, SupportNotCovering => 404, _ => 401];
+    let company_mark = expect![OwnManager | BothAsAcme => 204, OtherManager | BothAsGlobex => 404, BothNoHeader => 400, ForeignHeader => 403, _ => 401];
+    let staff_mark =
+        expect![Owner | Admin | SupportCovering | SupportAssigned => 204, SupportNotCovering => 404, _ => 401];
     let full_staff =
         expect![Owner | Admin => 200, SupportCovering | SupportNotCovering | SupportAssigned => 403, _ => 401];
     let own_coverage =
@@ -119,8 +122,15 @@ fn table() -> Vec<Row> {
             Some(|_| json!({"subject": "billing", "description": "Another question"})),
             company_create,
         ),
+        row(M::GET, "/api/support/tickets/counts", None, company_member),
         row(M::GET, "/api/support/tickets/{id}", None, company_ticket),
         row(M::POST, "/api/support/tickets/{id}/messages", Some(|_| json!({"body": "Any news?"})), company_reply),
+        row(
+            M::PUT,
+            "/api/support/tickets/{id}/read",
+            Some(|seed| json!({"message_id": seed.acme_billing_opening})),
+            company_mark,
+        ),
         row(
             M::POST,
             "/platform-admin/auth/login",
@@ -130,7 +140,14 @@ fn table() -> Vec<Row> {
         row(M::GET, "/platform-admin/me", None, staff),
         row(M::GET, "/platform-admin/subjects", None, staff),
         row(M::GET, "/platform-admin/tickets", None, staff),
+        row(M::GET, "/platform-admin/tickets/counts", None, staff),
         row(M::GET, "/platform-admin/tickets/{id}", None, staff_ticket),
+        row(
+            M::PUT,
+            "/platform-admin/tickets/{id}/read",
+            Some(|seed| json!({"message_id": seed.acme_billing_opening})),
+            staff_mark,
+        ),
         row(
             M::POST,
             "/platform-admin/tickets/{id}/messages",

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use ticketing::{
     config::Config,
-    domain::{Body, Cursor, Email, PageRequest, SearchWords, Status, Subject, Timestamp, normalise},
+    domain::{Body, Cursor, Email, Order, PageRequest, SearchWords, Status, Subject, Timestamp, normalise},
     store::sqlite,
 };
 
@@ -20,9 +20,9 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn any_cursor_text_decodes_or_is_refused_and_real_cursors_round_trip(raw in ".{0,200}", at in any::<i64>(), id in any::<i64>()) {
+    fn any_cursor_text_decodes_or_is_refused_and_real_cursors_round_trip(raw in ".{0,200}", at in any::<i64>(), id in any::<i64>(), oldest in any::<bool>()) {
         let _ = Cursor::decode(&raw);
-        let c = Cursor { at, id };
+        let c = Cursor { at, id, order: if oldest { Order::Oldest } else { Order::Newest } };
         prop_assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         let _ = PageRequest::parse(Some(&raw), Some(&raw));
     }

@@ -5,6 +5,7 @@
 mod access_matrix;
 mod auth;
 mod cli;
+mod daily;
 mod errors;
 mod fuzz;
 mod hardening;

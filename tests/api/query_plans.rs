@@ -3,10 +3,10 @@
 //! are SQLite's own query plans.)
 
 use ticketing::{
-    access::Scope,
+    access::{Reader, Scope, Viewer},
     domain::{
-        Actor, AdminId, Assigned, AuditFilter, CompanyId, Cursor, PageRequest, SearchWords, Status, Subject,
-        TicketFilter, TicketId,
+        Actor, AdminId, Assigned, AuditFilter, CompanyId, Cursor, Order, PageRequest, SearchWords, Status, Subject,
+        TicketFilter, TicketId, UserId, WaitingOn,
     },
     store::sqlite::{self, Sql},
 };
@@ -36,7 +36,20 @@ fn bad_steps(plan: &[String]) -> Vec<String> {
 async fn every_hot_query_uses_an_index() {
     let app = TestApp::new().await;
     let seed = Seed::new(&app).await;
-    let page = PageRequest { limit: 25, after: Some(Cursor { at: i64::MAX, id: i64::MAX }) };
+    let page = PageRequest {
+        after: Some(Cursor { at: i64::MAX, id: i64::MAX, order: Order::Newest }),
+        ..PageRequest::default()
+    };
+    let oldest = PageRequest {
+        order: Order::Oldest,
+        after: Some(Cursor { at: 0, id: 0, order: Order::Oldest }),
+        ..PageRequest::default()
+    };
+    let owner = Viewer { scope: Scope::All, reader: Reader::Admin(AdminId(seed.owner)) };
+    let manager =
+        Viewer { scope: Scope::Company(CompanyId(seed.acme)), reader: Reader::User(UserId(seed.acme_manager)) };
+    let support =
+        Viewer { scope: Scope::Support(AdminId(seed.support_web)), reader: Reader::Admin(AdminId(seed.support_web)) };
     let website = || Some(Subject::parse("website").unwrap());
     let mut queries: Vec<(String, Sql)> = Vec::new();
     let filters = [
@@ -47,19 +60,23 @@ async fn every_hot_query_uses_an_index() {
         ("assigned me", TicketFilter { assigned: Assigned::To(AdminId(seed.owner)), ..Default::default() }),
         ("unassigned", TicketFilter { assigned: Assigned::Unassigned, ..Default::default() }),
         ("search", TicketFilter { search: SearchWords::parse("contact"), ..Default::default() }),
+        ("waiting on agents", TicketFilter { waiting_on: Some(WaitingOn::Agent), ..Default::default() }),
+        ("open", TicketFilter { open_only: true, ..Default::default() }),
     ];
     for (name, filter) in &filters {
-        queries.push((format!("admin list, {name}"), sqlite::list_sql(&Scope::All, filter, &page)));
-        queries.push((
-            format!("tenant list, {name}"),
-            sqlite::list_sql(&Scope::Company(CompanyId(seed.acme)), filter, &page),
-        ));
+        queries.push((format!("admin list, {name}"), sqlite::list_sql(&owner, filter, &page)));
+        queries.push((format!("admin list oldest first, {name}"), sqlite::list_sql(&owner, filter, &oldest)));
+        queries.push((format!("tenant list, {name}"), sqlite::list_sql(&manager, filter, &page)));
     }
-    let support = Scope::Support(AdminId(seed.support_web));
     queries.push(("support list".into(), sqlite::list_sql(&support, &TicketFilter::default(), &page)));
+    queries.push(("support list oldest first".into(), sqlite::list_sql(&support, &TicketFilter::default(), &oldest)));
     queries.push(("ticket detail".into(), sqlite::ticket_sql(&support, TicketId(seed.acme_web))));
+    for (name, viewer) in [("manager", &manager), ("support", &support), ("owner", &owner)] {
+        let me = Some(AdminId(seed.owner));
+        queries.push((format!("counts, {name}"), sqlite::counts_sql(viewer, &TicketFilter::default(), me)));
+    }
     let mut messages = Sql::new(sqlite::MESSAGES_SQL);
-    messages.push("", [rusqlite::types::Value::Integer(seed.acme_web)]);
+    messages.push("", [rusqlite::types::Value::Integer(seed.acme_web), rusqlite::types::Value::Integer(1)]);
     queries.push(("thread".into(), messages));
     for (name, filter) in [
         ("audit list", AuditFilter::default()),
@@ -93,7 +110,7 @@ async fn every_hot_query_uses_an_index() {
     // The message insert's foreign-key check and the thread use the spec's index.
     let plan = plan_of(&app, &{
         let mut s = Sql::new(sqlite::MESSAGES_SQL);
-        s.push("", [rusqlite::types::Value::Integer(1)]);
+        s.push("", [rusqlite::types::Value::Integer(1), rusqlite::types::Value::Integer(0)]);
         s
     });
     assert!(plan.iter().any(|s| s.contains("idx_ticket_messages_ticket_created")), "{plan:?}");

@@ -89,7 +89,7 @@ export async function call<T>(kind: Kind, path: string, options: RequestOptions 
     if (problem.status === 401 && !options.anonymous) onUnauthorized(kind)
     throw problem
   }
-  const data = (await response.json()) as T
+  const data = response.status === 204 ? null : ((await response.json()) as T)
   return { notModified: false, data, etag: response.headers.get('ETag') }
 }
 

@@ -1,6 +1,6 @@
 // Tickets, for managers (/api/support) and agents (/platform-admin).
 import { call, fetchJson, query, type Answer } from './client'
-import type { Message, Page, Status, SubjectEntry, Ticket, TicketDetail } from './types'
+import type { Message, Page, Status, SubjectEntry, Ticket, TicketCounts, TicketDetail } from './types'
 
 export interface ManagerFilters {
   status?: Status | ''
@@ -11,6 +11,10 @@ export interface ManagerFilters {
 export function listManagerTickets(filters: ManagerFilters, etag: string | null = null): Promise<Answer<Page<Ticket>>> {
   const qs = query({ status: filters.status, q: filters.q, cursor: filters.cursor })
   return call('user', `/api/support/tickets${qs}`, { company: true, etag })
+}
+
+export function managerCounts(filters: { q?: string }, etag: string | null = null): Promise<Answer<TicketCounts>> {
+  return call('user', `/api/support/tickets/counts${query({ q: filters.q })}`, { company: true, etag })
 }
 
 export function getManagerTicket(id: number, etag: string | null = null): Promise<Answer<TicketDetail>> {
@@ -25,16 +29,27 @@ export function replyAsManager(id: number, body: string): Promise<Message> {
   return fetchJson('user', `/api/support/tickets/${id}/messages`, { method: 'POST', body: { body }, company: true })
 }
 
+export async function markManagerRead(id: number, messageId: number): Promise<void> {
+  await call('user', `/api/support/tickets/${id}/read`, { method: 'PUT', body: { message_id: messageId }, company: true })
+}
+
 export async function managerSubjects(): Promise<SubjectEntry[]> {
   return (await fetchJson<{ items: SubjectEntry[] }>('user', '/api/support/subjects')).items
 }
 
-export interface AdminFilters {
-  status?: Status | ''
+/** The filters the agents' counts take (the list's, but not its view). */
+export interface AdminRefinements {
   subject?: string
   company_id?: number | string | null
-  assigned?: 'me' | 'unassigned' | 'all' | ''
   q?: string
+}
+
+export interface AdminFilters extends AdminRefinements {
+  status?: Status | ''
+  assigned?: 'me' | 'unassigned' | 'all' | ''
+  waiting_on?: 'agent' | 'tenant' | ''
+  open?: boolean
+  order?: 'newest' | 'oldest'
   cursor?: string | null
 }
 
@@ -44,10 +59,18 @@ export function listAdminTickets(filters: AdminFilters, etag: string | null = nu
     subject: filters.subject,
     company_id: filters.company_id,
     assigned: filters.assigned === 'all' ? '' : filters.assigned,
+    waiting_on: filters.waiting_on,
+    open: filters.open ? 'true' : '',
+    order: filters.order === 'oldest' ? 'oldest' : '',
     q: filters.q,
     cursor: filters.cursor,
   })
   return call('admin', `/platform-admin/tickets${qs}`, { etag })
+}
+
+export function adminCounts(filters: AdminRefinements, etag: string | null = null): Promise<Answer<TicketCounts>> {
+  const qs = query({ subject: filters.subject, company_id: filters.company_id, q: filters.q })
+  return call('admin', `/platform-admin/tickets/counts${qs}`, { etag })
 }
 
 export function getAdminTicket(id: number, etag: string | null = null): Promise<Answer<TicketDetail>> {
@@ -56,6 +79,10 @@ export function getAdminTicket(id: number, etag: string | null = null): Promise<
 
 export function replyAsAgent(id: number, body: string): Promise<Message> {
   return fetchJson('admin', `/platform-admin/tickets/${id}/messages`, { method: 'POST', body: { body } })
+}
+
+export async function markAdminRead(id: number, messageId: number): Promise<void> {
+  await call('admin', `/platform-admin/tickets/${id}/read`, { method: 'PUT', body: { message_id: messageId } })
 }
 
 export function setStatus(id: number, status: Status): Promise<TicketDetail> {

@@ -3,7 +3,7 @@ import { ApiError } from '../api/client'
 import type { Ticket, TicketDetail } from '../api/types'
 import { describeChanges } from '../composables/announce'
 import { nextDelay } from '../composables/polling'
-import { filtersFromQuery, filtersToQuery, toApiFilters } from './admin'
+import { filtersFromQuery, filtersToQuery, toApiFilters, viewCount } from './admin'
 import { afterLogin, loginErrorMessage } from './login'
 import { appendPage, fieldErrors, subSubjectsOf, validateNewTicket } from './tickets'
 
@@ -11,7 +11,8 @@ const ticket = (id: number, extra: Partial<Ticket> = {}): Ticket => ({
   id, company_id: 1, company_name: 'Acme', created_by_user_id: 1, created_by_name: 'Ada', type: 'support',
   subject: 'website', sub_subject: null, status: 'new', assigned_admin_id: null, assigned_admin_name: null,
   last_activity_at: '2026-01-01T00:00:00Z', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
-  closed_at: null, ...extra,
+  closed_at: null, preview: null, last_message_at: null, last_message_sender_type: null, waiting_on: 'agent', unread: false,
+  ...extra,
 })
 
 describe('the login page', () => {
@@ -57,13 +58,25 @@ describe('the manager view', () => {
 
 describe('the agent list', () => {
   it('reads filters from the URL and writes back only what is set', () => {
-    const f = filtersFromQuery({ status: 'solved', subject: 'website', company_id: '2', assigned: 'me', q: 'printer' })
-    expect(f).toEqual({ status: 'solved', subject: 'website', company_id: '2', assigned: 'me', q: 'printer' })
-    expect(filtersToQuery(f)).toEqual({ status: 'solved', subject: 'website', company_id: '2', assigned: 'me', q: 'printer' })
-    const junk = filtersFromQuery({ status: 'open', company_id: 'abc', assigned: 'bob' })
-    expect(junk).toEqual({ status: '', subject: '', company_id: '', assigned: 'all', q: '' })
+    const f = filtersFromQuery({ status: 'solved', subject: 'website', company_id: '2', assigned: 'me', q: 'printer', view: 'mine', order: 'oldest' })
+    expect(f).toEqual({ view: 'mine', status: 'solved', subject: 'website', company_id: '2', assigned: 'me', q: 'printer', oldest: true })
+    expect(filtersToQuery(f)).toEqual({ view: 'mine', status: 'solved', subject: 'website', company_id: '2', assigned: 'me', q: 'printer', order: 'oldest' })
+    const junk = filtersFromQuery({ status: 'open', company_id: 'abc', assigned: 'bob', view: 'everything' })
+    expect(junk).toEqual({ view: 'all', status: '', subject: '', company_id: '', assigned: 'all', q: '', oldest: false })
     expect(filtersToQuery(junk)).toEqual({})
     expect(toApiFilters(junk).company_id).toBeNull()
+  })
+
+  it('turns each view into the list filters its count counts', () => {
+    const base = filtersFromQuery({})
+    expect(toApiFilters({ ...base, view: 'needs-reply' }).waiting_on).toBe('agent')
+    expect(toApiFilters({ ...base, view: 'mine' })).toMatchObject({ assigned: 'me', open: true })
+    expect(toApiFilters({ ...base, view: 'unassigned' })).toMatchObject({ assigned: 'unassigned', open: true })
+    expect(toApiFilters({ ...base, view: 'open' }).open).toBe(true)
+    const counts = { by_status: { new: 2, solved: 3, closed: 1 }, unread: 1, waiting_on_agent: 2, mine: 1, unassigned: 4 }
+    expect(viewCount('open', counts)).toBe(2)
+    expect(viewCount('all', counts)).toBe(6)
+    expect(viewCount('needs-reply', counts)).toBe(2)
   })
 })
 

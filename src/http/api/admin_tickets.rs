@@ -1,6 +1,6 @@
-//! The platform API over tickets: triage, answer, assign, close. What an
-//! admin may see is their scope (see [`crate::access`]); a ticket outside it
-//! is 404 for reads and writes alike.
+//! The platform API over tickets: triage, answer, note, assign, close. What
+//! an admin may see is their scope (see [`crate::access`]); a ticket outside
+//! it is 404 for reads and writes alike.
 
 use axum::{
     Json,
@@ -12,34 +12,53 @@ use serde::Deserialize;
 
 use super::{
     etag,
-    filters::{ListQuery, PlatformTicketQuery},
-    model::{Message, Ticket, TicketDetail},
-    tickets::{NewMessage, detail_response, post_message},
+    filters::{ListQuery, PlatformCountsQuery, PlatformListQuery},
+    model::{Message, Ticket, TicketCounts, TicketDetail},
+    tickets::{ReadMark, detail_response, mark_read, post_message},
 };
 use crate::{
+    access::Audience,
     app::AppState,
-    domain::{AdminId, Author, FieldError, Page, Sender, Status, TicketId},
+    domain::{AdminId, Author, Body, FieldError, Page, Sender, Status, TicketId},
     http::{
         error::ApiResult,
         extract::{IdPath, JsonBody, PlatformAdmin, RequestMeta},
     },
+    service::tickets::Post,
 };
 
 /// `GET /platform-admin/tickets`: filters `status`, `subject`, `company_id`,
-/// `assigned=me|unassigned|all`, `q`, `updated_since`; keyset pages.
+/// `assigned=me|unassigned|all`, `q`, `updated_since`, `waiting_on`;
+/// `order`; keyset pages.
 #[utoipa::path(get, path = "/platform-admin/tickets", tag = "platform", security(("admin_token" = [])),
-    params(PlatformTicketQuery),
-    responses((status = 200, description = "The tickets this admin may see, newest activity first", body = Page<Ticket>),
+    params(PlatformListQuery),
+    responses((status = 200, description = "The tickets this admin may see, newest activity first (or oldest)", body = Page<Ticket>),
               (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 pub async fn list(
     State(state): State<AppState>,
     admin: PlatformAdmin,
     headers: HeaderMap,
-    ListQuery(query): ListQuery<PlatformTicketQuery>,
+    ListQuery(query): ListQuery<PlatformListQuery>,
 ) -> ApiResult<Response> {
     let (filter, page) = query.parse(admin.id())?;
-    let page = state.store.ticket_list(admin.scope(), filter, page).await?;
-    etag::json_with_etag(&headers, &page.map(Ticket::from))
+    let page = state.store.ticket_list(admin.viewer(), filter, page).await?;
+    etag::json_with_etag(&headers, &page.map(|t| Ticket::seen_by(t, Audience::Staff)))
+}
+
+/// `GET /platform-admin/tickets/counts`: what this admin's lists hold, with
+/// the list's filters.
+#[utoipa::path(get, path = "/platform-admin/tickets/counts", tag = "platform", security(("admin_token" = [])),
+    params(PlatformCountsQuery),
+    responses((status = 200, description = "Tickets per status; open ones unread, waiting on an agent, mine and unassigned", body = TicketCounts),
+              (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
+pub async fn counts(
+    State(state): State<AppState>,
+    admin: PlatformAdmin,
+    headers: HeaderMap,
+    ListQuery(query): ListQuery<PlatformCountsQuery>,
+) -> ApiResult<Response> {
+    let counts = state.store.ticket_counts(admin.viewer(), query.parse(admin.id())?).await?;
+    etag::json_with_etag(&headers, &TicketCounts::seen_by(counts, Audience::Staff))
 }
 
 /// `GET /platform-admin/tickets/{id}`: the ticket and its thread, with an ETag.
@@ -53,24 +72,50 @@ pub async fn show(
     headers: HeaderMap,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    detail_response(&state, admin.scope(), TicketId(id), &headers).await
+    detail_response(&state, admin.viewer(), TicketId(id), &headers).await
 }
 
-/// `POST /platform-admin/tickets/{id}/messages`: an agent's answer.
+/// An agent's message: a reply to the customer, or an internal note for
+/// the team; optionally with the status to set in the same step.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentMessage {
+    #[schema(required = true, value_type = Body, inline)]
+    body: Option<String>,
+    /// An internal note: the platform team sees it, the customer never does.
+    #[serde(default)]
+    internal: bool,
+    /// Set this status in the same transaction (its system note and audit
+    /// row come with it); an invalid one writes nothing.
+    #[schema(value_type = Option<Status>)]
+    status: Option<String>,
+}
+
+/// `POST /platform-admin/tickets/{id}/messages`: an agent's answer or internal
+/// note, and optionally a new status, in one step.
 #[utoipa::path(post, path = "/platform-admin/tickets/{id}/messages", tag = "platform", security(("admin_token" = [])),
-    params(("id" = i64, Path, minimum = 1, description = "The ticket")), request_body = NewMessage,
+    params(("id" = i64, Path, minimum = 1, description = "The ticket")), request_body = AgentMessage,
     responses((status = 201, description = "The new message", body = Message)))]
 pub async fn reply(
     State(state): State<AppState>,
     admin: PlatformAdmin,
     meta: RequestMeta,
     IdPath(id): IdPath,
-    JsonBody(body): JsonBody<NewMessage>,
+    JsonBody(message): JsonBody<AgentMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let body = body.parse()?;
+    let body = match message.body {
+        Some(raw) => Body::parse("body", &raw),
+        None => Err(FieldError::new("body", "required", "is required")),
+    };
+    let status = message.status.as_deref().map(Status::parse).transpose();
+    let (body, status) = match (body, status) {
+        (Ok(body), Ok(status)) => (body, status),
+        (body, status) => return Err(body.err().into_iter().chain(status.err()).collect::<Vec<_>>().into()),
+    };
     admin.spend_write(&state)?;
     let author = Author { sender: Sender::Agent(admin.id()), name: admin.admin.account.name.clone() };
-    post_message(&state, admin.scope(), author, TicketId(id), body, meta.audit).await
+    let post = Post { author, body, internal: message.internal, status };
+    post_message(&state, admin.scope(), TicketId(id), post, meta.audit).await
 }
 
 /// The status to set.
@@ -99,7 +144,7 @@ pub async fn set_status(
     };
     admin.spend_write(&state)?;
     let detail = state.store.set_status(admin.id(), admin.scope(), TicketId(id), status, meta.audit).await?;
-    Ok(Json(detail.into()))
+    Ok(Json(TicketDetail::seen_by(detail, Audience::Staff)))
 }
 
 /// Whom to assign the ticket to; `null` unassigns.
@@ -133,5 +178,19 @@ pub async fn assign(
     };
     admin.spend_write(&state)?;
     let detail = state.store.assign(admin.id(), admin.scope(), TicketId(id), assignee.map(AdminId), meta.audit).await?;
-    Ok(Json(detail.into()))
+    Ok(Json(TicketDetail::seen_by(detail, Audience::Staff)))
+}
+
+/// `PUT /platform-admin/tickets/{id}/read`: `{message_id}`, the admin's own
+/// read mark (never moves back; changes nothing anyone else sees).
+#[utoipa::path(put, path = "/platform-admin/tickets/{id}/read", tag = "platform", security(("admin_token" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket")), request_body = ReadMark,
+    responses((status = 204, description = "The read mark is at least there now")))]
+pub async fn read(
+    State(state): State<AppState>,
+    admin: PlatformAdmin,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody<ReadMark>,
+) -> ApiResult<StatusCode> {
+    mark_read(&state, admin.viewer(), TicketId(id), body).await
 }

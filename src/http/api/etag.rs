@@ -57,9 +57,12 @@ pub fn json_with_etag(request_headers: &HeaderMap, value: &impl Serialize) -> Re
     Ok(respond(request_headers, tag, || body))
 }
 
-/// A ticket's tag: `"t<id>.<updated micros>.<newest message id>"`.
+/// A ticket's tag: `"t<id>.<updated micros>.<newest message id>.<read mark>"`,
+/// all as the viewer sees them (so marking it read changes the viewer's tag,
+/// and nobody else's).
 pub fn ticket_tag(id: TicketId, version: &TicketVersion) -> String {
-    format!("\"t{id}.{}.{}\"", version.updated.micros(), version.newest_message.map_or(0, MessageId::get))
+    let message = |m: Option<MessageId>| m.map_or(0, MessageId::get);
+    format!("\"t{id}.{}.{}.{}\"", version.updated.micros(), message(version.newest_message), message(version.read_mark))
 }
 
 /// The versions of ticket `id` that the request's `If-None-Match` names.
@@ -70,11 +73,17 @@ pub fn known_versions(headers: &HeaderMap, id: TicketId) -> KnownVersions {
         .iter()
         .filter_map(|t| t.strip_prefix(&prefix)?.strip_suffix('"'))
         .filter_map(|rest| {
-            let (updated, newest) = rest.split_once('.')?;
-            let newest: i64 = newest.parse().ok()?;
+            let mut parts = rest.split('.');
+            let (Some(updated), Some(newest), Some(mark), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return None;
+            };
+            let message = |raw: &str| raw.parse::<i64>().ok().map(|id| (id != 0).then_some(MessageId(id)));
             Some(TicketVersion {
                 updated: Timestamp(updated.parse().ok()?),
-                newest_message: (newest != 0).then_some(MessageId(newest)),
+                newest_message: message(newest)?,
+                read_mark: message(mark)?,
             })
         })
         .collect();
@@ -97,7 +106,11 @@ mod tests {
 
     #[test]
     fn a_ticket_tag_round_trips_through_if_none_match() {
-        let version = TicketVersion { updated: Timestamp(1_764_000_000_123_456), newest_message: Some(MessageId(42)) };
+        let version = TicketVersion {
+            updated: Timestamp(1_764_000_000_123_456),
+            newest_message: Some(MessageId(42)),
+            read_mark: None,
+        };
         let tag = ticket_tag(TicketId(7), &version);
         let mut headers = HeaderMap::new();
         headers.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("W/{tag}, \"other\"")).unwrap());

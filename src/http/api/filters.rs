@@ -17,8 +17,8 @@ use utoipa::{
 
 use crate::{
     domain::{
-        Actor, AdminId, Assigned, AuditFilter, CompanyId, Cursor, FieldError, FieldErrors, PageRequest, SearchWords,
-        Status, Subject, TicketFilter, TicketId, Timestamp,
+        Actor, AdminId, Assigned, AuditFilter, CompanyId, Cursor, FieldError, FieldErrors, Order, PageRequest,
+        SearchWords, Status, Subject, TicketFilter, TicketId, Timestamp, WaitingOn,
     },
     http::error::ApiError,
 };
@@ -47,6 +47,14 @@ fn positive_id(field: &str, raw: &str) -> Result<i64, FieldError> {
     }
 }
 
+fn flag(field: &str, raw: &str) -> Result<bool, FieldError> {
+    match raw.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(FieldError::new(field, "invalid_flag", "must be true or false")),
+    }
+}
+
 fn time(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
     Timestamp::parse_rfc3339(raw).ok_or_else(|| FieldError::new(field, "invalid_time", "must be an RFC 3339 date-time"))
 }
@@ -66,40 +74,79 @@ fn page(errors: &mut FieldErrors, limit: Option<&str>, cursor: Option<&str>) -> 
     })
 }
 
-/// The parameters both ticket lists take.
+/// Two sets of parameters read from one query string and documented as
+/// one list.
+#[derive(Debug, Default, Deserialize)]
+pub struct Both<A, B> {
+    #[serde(flatten)]
+    pub first: A,
+    #[serde(flatten)]
+    pub second: B,
+}
+
+impl<A: IntoParams, B: IntoParams> IntoParams for Both<A, B> {
+    fn into_params(parameter_in_provider: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = A::into_params(&parameter_in_provider);
+        params.extend(B::into_params(&parameter_in_provider));
+        params
+    }
+}
+
+/// The filters every ticket list and its counts take.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct TicketQuery {
-    /// Only tickets in this status.
-    #[param(value_type = Option<Status>, inline)]
-    status: Option<String>,
+pub struct TicketFilters {
     #[param(value_type = Option<SearchWords>, inline)]
     q: Option<String>,
     /// Only tickets changed after this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     updated_since: Option<String>,
+    /// Only tickets waiting on an agent (the newest reply is the tenant's) or
+    /// on the tenant.
+    #[param(value_type = Option<WaitingOn>, inline)]
+    waiting_on: Option<String>,
+    /// `true`: only tickets that are not solved or closed.
+    #[param(value_type = Option<bool>)]
+    open: Option<String>,
+}
+
+impl TicketFilters {
+    fn read(&self, errors: &mut FieldErrors) -> TicketFilter {
+        TicketFilter {
+            search: self.q.as_deref().and_then(|raw| errors.take(search(raw))),
+            updated_since: self.updated_since.as_deref().and_then(|raw| errors.take(time("updated_since", raw))),
+            waiting_on: self.waiting_on.as_deref().and_then(|raw| errors.take(WaitingOn::parse(raw))),
+            open_only: self.open.as_deref().and_then(|raw| errors.take(flag("open", raw))).unwrap_or(false),
+            ..TicketFilter::default()
+        }
+    }
+}
+
+/// What only a list takes, not its counts: the status, the order and the page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only tickets in this status.
+    #[param(value_type = Option<Status>, inline)]
+    status: Option<String>,
+    /// `newest` activity first (default) or `oldest` first (the longest waiting).
+    #[param(value_type = Option<Order>, inline)]
+    order: Option<String>,
     #[param(value_type = Option<PageRequest>, inline)]
     limit: Option<String>,
     #[param(value_type = Option<Cursor>, inline)]
     cursor: Option<String>,
 }
 
-impl TicketQuery {
-    fn read(&self, errors: &mut FieldErrors) -> (TicketFilter, PageRequest) {
-        let filter = TicketFilter {
-            status: self.status.as_deref().and_then(|raw| errors.take(Status::parse(raw.trim()))),
-            search: self.q.as_deref().and_then(|raw| errors.take(search(raw))),
-            updated_since: self.updated_since.as_deref().and_then(|raw| errors.take(time("updated_since", raw))),
-            ..TicketFilter::default()
-        };
-        (filter, page(errors, self.limit.as_deref(), self.cursor.as_deref()))
-    }
-
-    /// The tenant list's filter and page, or every parameter's problem.
-    pub fn parse(&self) -> Result<(TicketFilter, PageRequest), ApiError> {
-        let mut errors = FieldErrors::default();
-        let parsed = self.read(&mut errors);
-        Ok(errors.finish(parsed)?)
+impl ListParams {
+    fn read(&self, errors: &mut FieldErrors, filter: &mut TicketFilter) -> PageRequest {
+        filter.status = self.status.as_deref().and_then(|raw| errors.take(Status::parse(raw.trim())));
+        PageRequest::parse_ordered(self.limit.as_deref(), self.cursor.as_deref(), self.order.as_deref()).unwrap_or_else(
+            |e| {
+                errors.extend(e);
+                PageRequest::default()
+            },
+        )
     }
 }
 
@@ -113,7 +160,7 @@ enum AssignedFilter {
     All,
 }
 
-/// What only the platform list adds.
+/// What only the platform's lists add.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PlatformFilters {
@@ -128,33 +175,12 @@ pub struct PlatformFilters {
     assigned: Option<String>,
 }
 
-/// The platform list's parameters: the shared ones and its own.
-#[derive(Debug, Default, Deserialize)]
-pub struct PlatformTicketQuery {
-    #[serde(flatten)]
-    shared: TicketQuery,
-    #[serde(flatten)]
-    own: PlatformFilters,
-}
-
-impl IntoParams for PlatformTicketQuery {
-    fn into_params(parameter_in_provider: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let mut params = TicketQuery::into_params(&parameter_in_provider);
-        params.extend(PlatformFilters::into_params(&parameter_in_provider));
-        params
-    }
-}
-
-impl PlatformTicketQuery {
-    /// The platform list's filter and page for this admin (`assigned=me`).
-    pub fn parse(&self, me: AdminId) -> Result<(TicketFilter, PageRequest), ApiError> {
-        let mut errors = FieldErrors::default();
-        let (mut filter, page) = self.shared.read(&mut errors);
-        let own = &self.own;
-        filter.subject = own.subject.as_deref().and_then(|raw| errors.take(Subject::parse(raw)));
+impl PlatformFilters {
+    fn read(&self, errors: &mut FieldErrors, filter: &mut TicketFilter, me: AdminId) {
+        filter.subject = self.subject.as_deref().and_then(|raw| errors.take(Subject::parse(raw)));
         filter.company_id =
-            own.company_id.as_deref().and_then(|raw| errors.take(positive_id("company_id", raw))).map(CompanyId);
-        filter.assigned = match own.assigned.as_deref().map(str::trim) {
+            self.company_id.as_deref().and_then(|raw| errors.take(positive_id("company_id", raw))).map(CompanyId);
+        filter.assigned = match self.assigned.as_deref().map(str::trim) {
             None | Some("all") => Assigned::All,
             Some("me") => Assigned::To(me),
             Some("unassigned") => Assigned::Unassigned,
@@ -163,6 +189,57 @@ impl PlatformTicketQuery {
                 Assigned::All
             }
         };
+    }
+}
+
+/// `GET /api/support/tickets`.
+pub type TenantListQuery = Both<TicketFilters, ListParams>;
+/// `GET /api/support/tickets/counts`.
+pub type TenantCountsQuery = TicketFilters;
+/// The platform's filters.
+pub type PlatformCountsQuery = Both<TicketFilters, PlatformFilters>;
+/// `GET /platform-admin/tickets`.
+pub type PlatformListQuery = Both<PlatformCountsQuery, ListParams>;
+
+impl TenantListQuery {
+    /// The tenant list's filter and page, or every parameter's problem.
+    pub fn parse(&self) -> Result<(TicketFilter, PageRequest), ApiError> {
+        let mut errors = FieldErrors::default();
+        let mut filter = self.first.read(&mut errors);
+        let page = self.second.read(&mut errors, &mut filter);
+        Ok(errors.finish((filter, page))?)
+    }
+}
+
+impl TenantCountsQuery {
+    pub fn parse(&self) -> Result<TicketFilter, ApiError> {
+        let mut errors = FieldErrors::default();
+        let filter = self.read(&mut errors);
+        Ok(errors.finish(filter)?)
+    }
+}
+
+impl PlatformCountsQuery {
+    fn read(&self, errors: &mut FieldErrors, me: AdminId) -> TicketFilter {
+        let mut filter = self.first.read(errors);
+        self.second.read(errors, &mut filter, me);
+        filter
+    }
+
+    /// The platform counts' filter for this admin (`assigned=me`).
+    pub fn parse(&self, me: AdminId) -> Result<TicketFilter, ApiError> {
+        let mut errors = FieldErrors::default();
+        let filter = self.read(&mut errors, me);
+        Ok(errors.finish(filter)?)
+    }
+}
+
+impl PlatformListQuery {
+    /// The platform list's filter and page for this admin (`assigned=me`).
+    pub fn parse(&self, me: AdminId) -> Result<(TicketFilter, PageRequest), ApiError> {
+        let mut errors = FieldErrors::default();
+        let mut filter = self.first.read(&mut errors, me);
+        let page = self.second.read(&mut errors, &mut filter);
         Ok(errors.finish((filter, page))?)
     }
 }

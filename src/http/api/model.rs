@@ -6,8 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    access::TeamView,
-    domain::{AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId},
+    access::{Audience, TeamView},
+    domain::{AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId, WaitingOn},
     service::team::Team,
     store::{
         AdminRecord, AuditRecord, CompanyRecord, Membership as MembershipRecord, MessageRecord, TicketDetail as Detail,
@@ -39,14 +39,36 @@ pub struct Ticket {
     pub updated_at: Timestamp,
     #[schema(required = true)]
     pub closed_at: Option<Timestamp>,
+    /// The start of the newest message the viewer sees that is not a system
+    /// note, white space collapsed.
+    #[schema(required = true)]
+    pub preview: Option<String>,
+    /// When that message was written.
+    #[schema(required = true)]
+    pub last_message_at: Option<Timestamp>,
+    /// Who wrote it: `tenant` or `agent`.
+    #[schema(required = true)]
+    pub last_message_sender_type: Option<SenderType>,
+    /// Whether that message is an internal note (platform views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_message_internal: Option<bool>,
+    /// Whom the ticket waits on; `null` once solved or closed.
+    #[schema(required = true)]
+    pub waiting_on: Option<WaitingOn>,
+    /// Whether a message the viewer may see, not their own, is newer than
+    /// their read mark.
+    pub unread: bool,
 }
 
-impl From<TicketRecord> for Ticket {
-    fn from(t: TicketRecord) -> Self {
+impl Ticket {
+    /// The ticket as this audience sees it.
+    pub fn seen_by(t: TicketRecord, audience: Audience) -> Self {
+        let unread = t.unread();
         let (assigned_admin_id, assigned_admin_name) = match t.assignee {
             Some(a) => (Some(a.id), Some(a.name)),
             None => (None, None),
         };
+        let last = t.last_message;
         Ticket {
             id: t.id,
             company_id: t.company.id,
@@ -63,6 +85,12 @@ impl From<TicketRecord> for Ticket {
             created_at: t.times.created,
             updated_at: t.times.updated,
             closed_at: t.times.closed,
+            last_message_at: last.as_ref().map(|l| l.at),
+            last_message_sender_type: last.as_ref().map(|l| l.sender),
+            last_message_internal: (audience == Audience::Staff).then(|| last.as_ref().is_some_and(|l| l.internal)),
+            preview: last.map(|l| l.preview),
+            waiting_on: t.waiting_on,
+            unread,
         }
     }
 }
@@ -80,11 +108,15 @@ pub struct Message {
     #[schema(required = true)]
     pub sender_name: Option<String>,
     pub body: String,
+    /// An internal note, for the platform team only (platform views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal: Option<bool>,
     pub created_at: Timestamp,
 }
 
-impl From<MessageRecord> for Message {
-    fn from(m: MessageRecord) -> Self {
+impl Message {
+    /// The message as this audience sees it.
+    pub fn seen_by(m: MessageRecord, audience: Audience) -> Self {
         Message {
             id: m.id,
             ticket_id: m.ticket_id,
@@ -93,6 +125,7 @@ impl From<MessageRecord> for Message {
             sender_admin_id: m.sender_admin,
             sender_name: m.sender_name,
             body: m.body,
+            internal: (audience == Audience::Staff).then_some(m.internal),
             created_at: m.at,
         }
     }
@@ -105,9 +138,45 @@ pub struct TicketDetail {
     pub messages: Vec<Message>,
 }
 
-impl From<Detail> for TicketDetail {
-    fn from(d: Detail) -> Self {
-        TicketDetail { ticket: d.ticket.into(), messages: d.messages.into_iter().map(Message::from).collect() }
+impl TicketDetail {
+    /// The detail as this audience sees it.
+    pub fn seen_by(d: Detail, audience: Audience) -> Self {
+        TicketDetail {
+            ticket: Ticket::seen_by(d.ticket, audience),
+            messages: d.messages.into_iter().map(|m| Message::seen_by(m, audience)).collect(),
+        }
+    }
+}
+
+/// A ticket's counts as the viewer's lists would find them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketCounts {
+    /// Every status, with how many tickets are in it.
+    #[schema(value_type = std::collections::BTreeMap<String, i64>)]
+    pub by_status: std::collections::BTreeMap<&'static str, i64>,
+    /// Open tickets (not solved or closed) with something new for the viewer.
+    pub unread: i64,
+    /// Open tickets whose newest reply is the tenant's.
+    pub waiting_on_agent: i64,
+    /// Open tickets assigned to the viewer (platform counts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mine: Option<i64>,
+    /// Open tickets assigned to no one (platform counts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unassigned: Option<i64>,
+}
+
+impl TicketCounts {
+    /// The counts as this audience sees them (tenants get no assignee counts).
+    pub fn seen_by(c: crate::store::TicketCounts, audience: Audience) -> Self {
+        let staff = audience == Audience::Staff;
+        TicketCounts {
+            by_status: c.by_status.into_iter().map(|(s, n)| (s.as_str(), n)).collect(),
+            unread: c.unread,
+            waiting_on_agent: c.waiting_on_agent,
+            mine: staff.then_some(c.mine),
+            unassigned: staff.then_some(c.unassigned),
+        }
     }
 }
 

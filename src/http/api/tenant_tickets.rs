@@ -11,11 +11,12 @@ use serde::Deserialize;
 
 use super::{
     etag,
-    filters::{ListQuery, TicketQuery},
-    model::{Items, Message, Ticket, TicketDetail},
-    tickets::{NewMessage, detail_response, post_message},
+    filters::{ListQuery, TenantCountsQuery, TenantListQuery},
+    model::{Items, Message, Ticket, TicketCounts, TicketDetail},
+    tickets::{NewMessage, ReadMark, detail_response, mark_read, post_message},
 };
 use crate::{
+    access::Audience,
     app::AppState,
     config::SubjectEntry,
     domain::{Author, Body, FieldError, FieldErrors, NewTicket, Opener, Page, Sender, Subject, TicketId},
@@ -23,6 +24,7 @@ use crate::{
         error::{ApiResult, Problem},
         extract::{IdPath, JsonBody, RequestMeta, Tenant, TenantUser},
     },
+    service::tickets::Post,
 };
 
 /// The subject catalogue, so the UI offers a choice.
@@ -32,20 +34,37 @@ pub async fn subjects(State(state): State<AppState>, _user: TenantUser) -> Json<
     Json(Items { items: state.config.subjects.clone() })
 }
 
-/// `GET /api/support/tickets`: filters `status`, `q`, `updated_since`; keyset pages.
+/// `GET /api/support/tickets`: filters `status`, `q`, `updated_since`,
+/// `waiting_on`; `order`; keyset pages.
 #[utoipa::path(get, path = "/api/support/tickets", tag = "tenant", security(("tenant_token" = ["company_member"])),
-    params(TicketQuery),
-    responses((status = 200, description = "The company's tickets, newest activity first", body = Page<Ticket>),
+    params(TenantListQuery),
+    responses((status = 200, description = "The company's tickets, newest activity first (or oldest)", body = Page<Ticket>),
               (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 pub async fn list(
     State(state): State<AppState>,
     tenant: Tenant,
     headers: HeaderMap,
-    ListQuery(query): ListQuery<TicketQuery>,
+    ListQuery(query): ListQuery<TenantListQuery>,
 ) -> ApiResult<Response> {
     let (filter, page) = query.parse()?;
-    let page = state.store.ticket_list(tenant.scope(), filter, page).await?;
-    etag::json_with_etag(&headers, &page.map(Ticket::from))
+    let page = state.store.ticket_list(tenant.viewer(), filter, page).await?;
+    etag::json_with_etag(&headers, &page.map(|t| Ticket::seen_by(t, Audience::Tenant)))
+}
+
+/// `GET /api/support/tickets/counts`: what the company's lists hold, with
+/// the list's filters.
+#[utoipa::path(get, path = "/api/support/tickets/counts", tag = "tenant", security(("tenant_token" = ["company_member"])),
+    params(TenantCountsQuery),
+    responses((status = 200, description = "Tickets per status; open ones unread and waiting on an agent", body = TicketCounts),
+              (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
+pub async fn counts(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    headers: HeaderMap,
+    ListQuery(query): ListQuery<TenantCountsQuery>,
+) -> ApiResult<Response> {
+    let counts = state.store.ticket_counts(tenant.viewer(), query.parse()?).await?;
+    etag::json_with_etag(&headers, &TicketCounts::seen_by(counts, Audience::Tenant))
 }
 
 /// A new ticket. `subject` must be in the catalogue (`GET /api/support/subjects`).
@@ -111,7 +130,7 @@ pub async fn create(
         user_name: tenant.user.name,
     };
     let detail = state.store.create_ticket(opener, input, meta.audit).await?;
-    Ok((StatusCode::CREATED, Json(detail.into())))
+    Ok((StatusCode::CREATED, Json(TicketDetail::seen_by(detail, Audience::Tenant))))
 }
 
 /// `GET /api/support/tickets/{id}`: the ticket and its thread, with an ETag.
@@ -125,7 +144,7 @@ pub async fn show(
     headers: HeaderMap,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    detail_response(&state, tenant.scope(), TicketId(id), &headers).await
+    detail_response(&state, tenant.viewer(), TicketId(id), &headers).await
 }
 
 /// `POST /api/support/tickets/{id}/messages`: 409 `ticket_closed` on a closed ticket.
@@ -143,5 +162,20 @@ pub async fn reply(
     let body = body.parse()?;
     tenant.spend_write(&state)?;
     let author = Author { sender: Sender::Tenant(tenant.user.id), name: tenant.user.name.clone() };
-    post_message(&state, tenant.scope(), author, TicketId(id), body, meta.audit).await
+    let post = Post { author, body, internal: false, status: None };
+    post_message(&state, tenant.scope(), TicketId(id), post, meta.audit).await
+}
+
+/// `PUT /api/support/tickets/{id}/read`: `{message_id}`, the manager's own
+/// read mark (never moves back; changes nothing anyone else sees).
+#[utoipa::path(put, path = "/api/support/tickets/{id}/read", tag = "tenant", security(("tenant_token" = ["company_member"])),
+    params(("id" = i64, Path, minimum = 1, description = "The ticket")), request_body = ReadMark,
+    responses((status = 204, description = "The read mark is at least there now")))]
+pub async fn read(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody<ReadMark>,
+) -> ApiResult<StatusCode> {
+    mark_read(&state, tenant.viewer(), TicketId(id), body).await
 }

@@ -13,11 +13,11 @@ use super::{
     model::{Message, TicketDetail},
 };
 use crate::{
-    access::Scope,
+    access::{Scope, Viewer},
     app::AppState,
-    domain::{AuditMeta, Author, Body, FieldError, TicketId},
+    domain::{AuditMeta, Body, FieldError, MessageId, TicketId},
     http::error::{ApiError, ApiResult},
-    service::tickets::Versioned,
+    service::tickets::{Post, Versioned},
 };
 
 /// A message for a ticket's thread.
@@ -40,25 +40,52 @@ impl NewMessage {
 
 /// A ticket and its thread, with an ETag made from the ticket's version: a
 /// poll that changed nothing is answered 304 without loading the thread.
-pub async fn detail_response(state: &AppState, scope: Scope, id: TicketId, headers: &HeaderMap) -> ApiResult<Response> {
-    match state.store.ticket_detail(scope, id, etag::known_versions(headers, id)).await? {
+pub async fn detail_response(
+    state: &AppState,
+    viewer: Viewer,
+    id: TicketId,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let audience = viewer.audience();
+    match state.store.ticket_detail(viewer, id, etag::known_versions(headers, id)).await? {
         Versioned::Unchanged(version) => Ok(etag::ticket_response(headers, id, &version, None)),
         Versioned::Fresh(version, detail) => {
-            let body = serde_json::to_vec(&TicketDetail::from(detail)).map_err(ApiError::internal)?;
+            let body = serde_json::to_vec(&TicketDetail::seen_by(detail, audience)).map_err(ApiError::internal)?;
             Ok(etag::ticket_response(headers, id, &version, Some(body)))
         }
     }
 }
 
-/// Posts `author`'s message to a ticket the scope sees: 201 with the message.
+/// Posts a message to a ticket the scope sees: 201 with the message.
 pub async fn post_message(
     state: &AppState,
     scope: Scope,
-    author: Author,
     id: TicketId,
-    body: Body,
+    post: Post,
     meta: AuditMeta,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let message = state.store.add_message(scope, author, id, body, meta).await?;
-    Ok((StatusCode::CREATED, Json(message.into())))
+    let audience = scope.audience();
+    let message = state.store.add_message(scope, id, post, meta).await?;
+    Ok((StatusCode::CREATED, Json(Message::seen_by(message, audience))))
+}
+
+/// Which message the viewer has read up to.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadMark {
+    /// A message of the ticket's thread as the viewer sees it.
+    #[schema(required = true, value_type = MessageId, inline)]
+    message_id: Option<i64>,
+}
+
+/// Moves the viewer's read mark on: 204. Never backwards; a message outside
+/// the thread the viewer sees is 422.
+pub async fn mark_read(state: &AppState, viewer: Viewer, id: TicketId, mark: ReadMark) -> ApiResult<StatusCode> {
+    let message = match mark.message_id {
+        Some(id) if id > 0 => MessageId(id),
+        Some(_) => return Err(FieldError::new("message_id", "invalid_id", "must be a positive whole number").into()),
+        None => return Err(FieldError::new("message_id", "required", "is required").into()),
+    };
+    state.store.mark_read(viewer, id, message).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

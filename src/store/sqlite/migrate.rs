@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use super::{DbResult, StoreError};
 
 mod embedded {
-    refinery::embed_migrations!("migrations");
+    refinery::embed_migrations!("migrations/sqlite");
 }
 
 /// Before migrations change a database that already holds data, keeps a

@@ -1,33 +1,86 @@
-//! Tickets and their threads in SQLite. Every read takes the caller's
-//! [`Scope`] and puts its predicate in the SQL, so a ticket outside the
-//! caller's view is simply not found.
+//! Tickets and their threads in SQLite. Every read takes the viewer (their
+//! [`Scope`] and who they are) and puts the scope's predicate in the SQL, so
+//! a ticket outside the caller's view is simply not found; the viewer's
+//! [`Audience`] picks which of the ticket's two views it reads (tenants':
+//! no internal notes; the team's: everything).
 
 use async_trait::async_trait;
-use rusqlite::{Row, types::Value};
+use rusqlite::{OptionalExtension, Row, params, types::Value};
 
 use super::{SqliteTx, query::Sql, scope::predicate};
 use crate::{
-    access::Scope,
+    access::{Audience, Reader, Scope, Viewer},
     domain::{
-        AdminId, Assigned, Cursor, MessageId, PageRequest, SearchWords, Status, TicketFilter, TicketId, Timestamp,
+        AdminId, Assigned, Cursor, MessageId, Order, PageRequest, SearchWords, Status, TicketFilter, TicketId,
+        Timestamp,
     },
     store::{
-        MessageInsert, MessageRecord, Named, StoreResult, TicketInsert, TicketRecord, TicketState, TicketTimes,
-        TicketTx, TicketVersion,
+        AudienceView, LastMessage, MessageInsert, MessageRecord, Named, StoreResult, TicketCounts, TicketInsert,
+        TicketRecord, TicketState, TicketSummary, TicketTimes, TicketTx, TicketVersion,
     },
 };
 
-const TICKET_COLUMNS: &str = "t.id, t.company_id, c.name, t.created_by_user_id, u.name, t.type, t.subject, \
-     t.sub_subject, t.status, t.assigned_admin_id, a.name, t.last_activity_at, t.created_at, t.updated_at, t.closed_at";
+/// The columns of one audience's view of a ticket, in `Audience` order.
+struct ViewColumns {
+    updated: &'static str,
+    newest: &'static str,
+    /// The preview's text, time, sender and internal flag.
+    last: &'static str,
+}
 
-const TICKET_FROM: &str = " FROM tickets t JOIN companies c ON c.id = t.company_id \
-     JOIN users u ON u.id = t.created_by_user_id LEFT JOIN platform_admins a ON a.id = t.assigned_admin_id";
+const TENANT_VIEW: ViewColumns = ViewColumns {
+    updated: "t.updated_at",
+    newest: "t.public_message_id",
+    last: "t.public_preview, t.public_preview_at, t.public_preview_sender, 0",
+};
+
+const STAFF_VIEW: ViewColumns = ViewColumns {
+    updated: "t.staff_updated_at",
+    newest: "t.staff_message_id",
+    last: "t.staff_preview, t.staff_preview_at, t.staff_preview_sender, t.staff_preview_internal",
+};
+
+fn view(audience: Audience) -> &'static ViewColumns {
+    match audience {
+        Audience::Tenant => &TENANT_VIEW,
+        Audience::Staff => &STAFF_VIEW,
+    }
+}
+
+/// `SELECT ... FROM tickets t ...` as one viewer sees it, with the viewer's
+/// read mark (`r`) joined; the join's two parameters are added.
+fn select(viewer: &Viewer) -> Sql {
+    let v = view(viewer.audience());
+    let mut sql = Sql::new(&format!(
+        "SELECT t.id, t.company_id, c.name, t.created_by_user_id, u.name, t.type, t.subject, t.sub_subject, \
+         t.status, t.assigned_admin_id, a.name, t.last_activity_at, t.created_at, {}, t.closed_at, t.waiting_on, \
+         {}, {}, r.message_id \
+         FROM tickets t JOIN companies c ON c.id = t.company_id JOIN users u ON u.id = t.created_by_user_id \
+         LEFT JOIN platform_admins a ON a.id = t.assigned_admin_id \
+         LEFT JOIN read_marks r ON r.reader_kind = ? AND r.reader_id = ? AND r.ticket_id = t.id",
+        v.updated, v.newest, v.last
+    ));
+    sql.push("", reader_params(viewer.reader));
+    sql
+}
+
+fn reader_params(reader: Reader) -> [Value; 2] {
+    [Value::Text(reader.kind().as_str().into()), Value::Integer(reader.id())]
+}
+
+fn last_message(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<LastMessage>> {
+    let Some(preview) = r.get::<_, Option<String>>(first)? else { return Ok(None) };
+    Ok(Some(LastMessage { preview, at: r.get(first + 1)?, sender: r.get(first + 2)?, internal: r.get(first + 3)? }))
+}
+
+fn named<Id: rusqlite::types::FromSql>(r: &Row<'_>, id: usize, name: usize) -> rusqlite::Result<Option<Named<Id>>> {
+    match r.get::<_, Option<Id>>(id)? {
+        Some(id) => Ok(Some(Named { id, name: r.get(name)? })),
+        None => Ok(None),
+    }
+}
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
-    let assignee = match r.get::<_, Option<AdminId>>(9)? {
-        Some(id) => Some(Named { id, name: r.get(10)? }),
-        None => None,
-    };
     Ok(TicketRecord {
         id: r.get(0)?,
         company: Named { id: r.get(1)?, name: r.get(2)? },
@@ -36,8 +89,12 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
         subject: r.get(6)?,
         sub_subject: r.get(7)?,
         status: r.get(8)?,
-        assignee,
+        assignee: named(r, 9, 10)?,
         times: TicketTimes { last_activity: r.get(11)?, created: r.get(12)?, updated: r.get(13)?, closed: r.get(14)? },
+        waiting_on: r.get(15)?,
+        newest_message: r.get(16)?,
+        last_message: last_message(r, 17)?,
+        read_mark: r.get(21)?,
     })
 }
 
@@ -48,14 +105,12 @@ pub fn fts_query(words: &SearchWords) -> String {
     words.words().iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
 }
 
-/// The list query, without running it (the index tests explain it).
-pub fn list_sql(scope: &Scope, filter: &TicketFilter, page: &PageRequest) -> Sql {
-    let mut sql = Sql::new(&format!("SELECT {TICKET_COLUMNS}{TICKET_FROM} WHERE 1"));
-    let (visible, params) = predicate(scope);
+/// ` WHERE` the viewer's scope and the list's filters (all but the status,
+/// which the counts group by): what a list and its counts share.
+fn filtered(sql: &mut Sql, viewer: &Viewer, filter: &TicketFilter) {
+    sql.push(" WHERE 1", []);
+    let (visible, params) = predicate(&viewer.scope);
     sql.and(visible, params);
-    if let Some(status) = filter.status {
-        sql.and("t.status = ?", [Value::Text(status.as_str().into())]);
-    }
     if let Some(subject) = &filter.subject {
         sql.and("t.subject = ?", [Value::Text(subject.as_str().into())]);
     }
@@ -71,43 +126,89 @@ pub fn list_sql(scope: &Scope, filter: &TicketFilter, page: &PageRequest) -> Sql
             sql.and("t.assigned_admin_id IS NULL", []);
         }
     }
+    if let Some(waiting_on) = filter.waiting_on {
+        sql.and("t.waiting_on = ?", [Value::Text(waiting_on.as_str().into())]);
+    }
+    if filter.open_only {
+        sql.and("t.status NOT IN ('solved', 'closed')", []);
+    }
     if let Some(search) = &filter.search {
-        sql.and(
-            "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE ticket_search MATCH ?)",
-            [Value::Text(fts_query(search))],
-        );
+        // A tenant's search never matches an internal note.
+        let rows = match viewer.audience() {
+            Audience::Tenant => {
+                "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE ticket_search MATCH ? AND s.internal = 0)"
+            }
+            Audience::Staff => "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE ticket_search MATCH ?)",
+        };
+        sql.and(rows, [Value::Text(fts_query(search))]);
     }
     if let Some(since) = filter.updated_since {
-        sql.and("t.updated_at > ?", [Value::Integer(since.micros())]);
+        let updated = view(viewer.audience()).updated;
+        sql.and(&format!("{updated} > ?"), [Value::Integer(since.micros())]);
     }
-    if let Some(Cursor { at, id }) = page.after {
-        sql.and("(t.last_activity_at, t.id) < (?, ?)", [Value::Integer(at), Value::Integer(id)]);
+}
+
+/// The list query, without running it (the index tests explain it).
+pub fn list_sql(viewer: &Viewer, filter: &TicketFilter, page: &PageRequest) -> Sql {
+    let mut sql = select(viewer);
+    filtered(&mut sql, viewer, filter);
+    if let Some(status) = filter.status {
+        sql.and("t.status = ?", [Value::Text(status.as_str().into())]);
     }
-    sql.push(" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?", [Value::Integer(i64::from(page.limit) + 1)]);
+    let (after, order) = match page.order {
+        Order::Newest => ("(t.last_activity_at, t.id) < (?, ?)", "DESC"),
+        Order::Oldest => ("(t.last_activity_at, t.id) > (?, ?)", "ASC"),
+    };
+    if let Some(Cursor { at, id, .. }) = page.after {
+        sql.and(after, [Value::Integer(at), Value::Integer(id)]);
+    }
+    sql.push(
+        &format!(" ORDER BY t.last_activity_at {order}, t.id {order} LIMIT ?"),
+        [Value::Integer(i64::from(page.limit) + 1)],
+    );
     sql
 }
 
-/// `select_from` for the ticket `t` with this id, under the caller's scope:
-/// every by-id read goes through here, so a ticket outside the scope is
-/// simply not found.
-fn visible_by_id(select_from: &str, scope: &Scope, id: TicketId) -> Sql {
-    let mut sql = Sql::new(&format!("{select_from} WHERE t.id = ?"));
-    sql.push("", [Value::Integer(id.get())]);
+/// The counts query: one row per status of what the list would find, with
+/// the open tickets that are unread, waiting on an agent, `me`'s and
+/// unassigned.
+pub fn counts_sql(viewer: &Viewer, filter: &TicketFilter, me: Option<AdminId>) -> Sql {
+    let newest = view(viewer.audience()).newest;
+    let mut sql = Sql::new(&format!(
+        "SELECT t.status, count(*), \
+         coalesce(sum(t.status NOT IN ('solved', 'closed') AND coalesce({newest}, 0) > coalesce(r.message_id, 0)), 0), \
+         coalesce(sum(t.waiting_on = 'agent'), 0), \
+         coalesce(sum(t.status NOT IN ('solved', 'closed') AND t.assigned_admin_id = ?), 0), \
+         coalesce(sum(t.status NOT IN ('solved', 'closed') AND t.assigned_admin_id IS NULL), 0) \
+         FROM tickets t LEFT JOIN read_marks r ON r.reader_kind = ? AND r.reader_id = ? AND r.ticket_id = t.id"
+    ));
+    sql.push("", [me.map_or(Value::Null, |a| Value::Integer(a.get()))]);
+    sql.push("", reader_params(viewer.reader));
+    filtered(&mut sql, viewer, filter);
+    sql.push(" GROUP BY t.status", []);
+    sql
+}
+
+/// `select` for the ticket `t` with this id, under the viewer's scope: every
+/// by-id read goes through here, so a ticket outside the scope is simply
+/// not found.
+fn visible_by_id(mut sql: Sql, scope: &Scope, id: TicketId) -> Sql {
+    sql.push(" WHERE t.id = ?", [Value::Integer(id.get())]);
     let (visible, params) = predicate(scope);
     sql.and(visible, params);
     sql
 }
 
-/// The ticket-by-id query under the caller's scope.
-pub fn ticket_sql(scope: &Scope, id: TicketId) -> Sql {
-    visible_by_id(&format!("SELECT {TICKET_COLUMNS}{TICKET_FROM}"), scope, id)
+/// The ticket-by-id query under the viewer's scope.
+pub fn ticket_sql(viewer: &Viewer, id: TicketId) -> Sql {
+    visible_by_id(select(viewer), &viewer.scope, id)
 }
 
 /// The messages query of one ticket, oldest first, with each sender's name.
 pub const MESSAGES_SQL: &str = "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
-     coalesce(u.name, a.name), m.body, m.created_at FROM ticket_messages m \
+     coalesce(u.name, a.name), m.body, m.internal, m.created_at FROM ticket_messages m \
      LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id \
-     WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id";
+     WHERE m.ticket_id = ?1 AND (?2 OR m.internal = 0) ORDER BY m.created_at, m.id";
 
 fn message_from_row(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
     Ok(MessageRecord {
@@ -118,7 +219,30 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
         sender_admin: r.get(4)?,
         sender_name: r.get(5)?,
         body: r.get(6)?,
-        at: r.get(7)?,
+        internal: r.get(7)?,
+        at: r.get(8)?,
+    })
+}
+
+/// The columns of a ticket's summary, after its id, company and assignee's
+/// name, in [`summary_from_row`]'s order.
+const SUMMARY_COLUMNS: &str = "t.status, t.closed_at, t.assigned_admin_id, t.waiting_on, t.last_activity_at, \
+     t.public_message_id, t.public_preview, t.public_preview_at, t.public_preview_sender, 0, t.updated_at, \
+     t.staff_message_id, t.staff_preview, t.staff_preview_at, t.staff_preview_sender, t.staff_preview_internal, \
+     t.staff_updated_at";
+
+fn summary_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<TicketSummary> {
+    let audience = |at: usize| -> rusqlite::Result<AudienceView> {
+        Ok(AudienceView { newest: r.get(at)?, last: last_message(r, at + 1)?, updated: r.get(at + 5)? })
+    };
+    Ok(TicketSummary {
+        status: r.get(first)?,
+        closed: r.get(first + 1)?,
+        assignee: r.get(first + 2)?,
+        waiting_on: r.get(first + 3)?,
+        last_activity: r.get(first + 4)?,
+        public: audience(first + 5)?,
+        staff: audience(first + 11)?,
     })
 }
 
@@ -135,47 +259,78 @@ impl TicketTx for SqliteTx<'_> {
 
     async fn ticket_page(
         &mut self,
-        scope: &Scope,
+        viewer: &Viewer,
         filter: &TicketFilter,
         page: &PageRequest,
     ) -> StoreResult<Vec<TicketRecord>> {
-        list_sql(scope, filter, page).query(self.conn, ticket_from_row)
+        list_sql(viewer, filter, page).query(self.conn, ticket_from_row)
     }
 
-    async fn ticket(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketRecord>> {
-        Ok(ticket_sql(scope, id).query(self.conn, ticket_from_row)?.into_iter().next())
+    async fn ticket_counts(
+        &mut self,
+        viewer: &Viewer,
+        filter: &TicketFilter,
+        me: Option<AdminId>,
+    ) -> StoreResult<TicketCounts> {
+        let rows = counts_sql(viewer, filter, me).query(self.conn, |r| {
+            Ok((r.get::<_, Status>(0)?, [r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]))
+        })?;
+        let mut counts =
+            TicketCounts { by_status: Status::ALL.iter().map(|s| (*s, 0)).collect(), ..Default::default() };
+        for (status, [all, unread, waiting, mine, unassigned]) in rows {
+            if let Some(slot) = counts.by_status.iter_mut().find(|(s, _)| *s == status) {
+                slot.1 = all;
+            }
+            counts.unread += unread;
+            counts.waiting_on_agent += waiting;
+            counts.mine += mine;
+            counts.unassigned += unassigned;
+        }
+        Ok(counts)
     }
 
-    async fn ticket_version(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketVersion>> {
-        let sql = visible_by_id(
-            "SELECT t.updated_at, (SELECT max(m.id) FROM ticket_messages m WHERE m.ticket_id = t.id) FROM tickets t",
-            scope,
-            id,
-        );
-        let rows = sql.query(self.conn, |r| Ok(TicketVersion { updated: r.get(0)?, newest_message: r.get(1)? }))?;
+    async fn ticket(&mut self, viewer: &Viewer, id: TicketId) -> StoreResult<Option<TicketRecord>> {
+        Ok(ticket_sql(viewer, id).query(self.conn, ticket_from_row)?.into_iter().next())
+    }
+
+    async fn ticket_version(&mut self, viewer: &Viewer, id: TicketId) -> StoreResult<Option<TicketVersion>> {
+        let v = view(viewer.audience());
+        let mut sql = Sql::new(&format!(
+            "SELECT {}, {}, (SELECT r.message_id FROM read_marks r \
+             WHERE r.reader_kind = ? AND r.reader_id = ? AND r.ticket_id = t.id) FROM tickets t",
+            v.updated, v.newest
+        ));
+        sql.push("", reader_params(viewer.reader));
+        let sql = visible_by_id(sql, &viewer.scope, id);
+        let rows = sql.query(self.conn, |r| {
+            Ok(TicketVersion { updated: r.get(0)?, newest_message: r.get(1)?, read_mark: r.get(2)? })
+        })?;
         Ok(rows.into_iter().next())
     }
 
-    async fn thread(&mut self, id: TicketId) -> StoreResult<Vec<MessageRecord>> {
+    async fn thread(&mut self, id: TicketId, audience: Audience) -> StoreResult<Vec<MessageRecord>> {
         let mut stmt = self.conn.prepare_cached(MESSAGES_SQL)?;
-        let rows = stmt.query_map([id], message_from_row)?.collect::<Result<_, _>>()?;
+        let rows = stmt.query_map((id, audience == Audience::Staff), message_from_row)?.collect::<Result<_, _>>()?;
         Ok(rows)
     }
 
     async fn ticket_for_change(&mut self, scope: &Scope, id: TicketId) -> StoreResult<Option<TicketState>> {
         // The writer is the only writer: what it reads stays true until it commits.
         let sql = visible_by_id(
-            "SELECT t.id, t.company_id, t.status, t.assigned_admin_id, a.name FROM tickets t \
-             LEFT JOIN platform_admins a ON a.id = t.assigned_admin_id",
+            Sql::new(&format!(
+                "SELECT t.id, t.company_id, a.name, {SUMMARY_COLUMNS} FROM tickets t \
+                 LEFT JOIN platform_admins a ON a.id = t.assigned_admin_id"
+            )),
             scope,
             id,
         );
         let rows = sql.query(self.conn, |r| {
-            let assignee = match r.get::<_, Option<AdminId>>(3)? {
-                Some(id) => Some(Named { id, name: r.get(4)? }),
-                None => None,
-            };
-            Ok(TicketState { id: r.get(0)?, company_id: r.get(1)?, status: r.get(2)?, assignee })
+            Ok(TicketState {
+                id: r.get(0)?,
+                company_id: r.get(1)?,
+                assignee_name: r.get(2)?,
+                summary: summary_from_row(r, 3)?,
+            })
         })?;
         Ok(rows.into_iter().next())
     }
@@ -184,8 +339,8 @@ impl TicketTx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO tickets(company_id, created_by_user_id, type, subject, sub_subject, status,
-                                     last_activity_at, created_at, updated_at)
-                 VALUES (?1, ?2, 'support', ?3, ?4, 'new', ?5, ?5, ?5)",
+                                     last_activity_at, created_at, updated_at, staff_updated_at)
+                 VALUES (?1, ?2, 'support', ?3, ?4, 'new', ?5, ?5, ?5, ?5)",
             )?
             .execute((t.company_id, t.creator, t.subject, t.sub_subject, t.at))?;
         Ok(TicketId(self.conn.last_insert_rowid()))
@@ -195,44 +350,90 @@ impl TicketTx for SqliteTx<'_> {
         let sender = m.sender;
         self.conn
             .prepare_cached(
-                "INSERT INTO ticket_messages(ticket_id, sender_type, sender_user_id, sender_admin_id, body, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO ticket_messages(ticket_id, sender_type, sender_user_id, sender_admin_id, body, internal, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute((m.ticket_id, sender.sender_type(), sender.user(), sender.admin(), m.body, m.at))?;
+            .execute((m.ticket_id, sender.sender_type(), sender.user(), sender.admin(), m.body, m.internal, m.at))?;
         Ok(MessageId(self.conn.last_insert_rowid()))
     }
 
-    async fn touch_ticket(&mut self, id: TicketId, at: Timestamp) -> StoreResult<()> {
-        self.conn
-            .prepare_cached("UPDATE tickets SET last_activity_at = ?2, updated_at = ?2 WHERE id = ?1")?
-            .execute((id, at))?;
-        Ok(())
-    }
-
-    async fn update_status(&mut self, id: TicketId, status: Status, at: Timestamp) -> StoreResult<()> {
+    async fn update_ticket(&mut self, id: TicketId, s: &TicketSummary) -> StoreResult<()> {
+        let last = |v: &AudienceView| {
+            let l = v.last.as_ref();
+            (l.map(|l| l.preview.clone()), l.map(|l| l.at), l.map(|l| l.sender), l.is_some_and(|l| l.internal))
+        };
+        let (public_preview, public_at, public_sender, _) = last(&s.public);
+        let (staff_preview, staff_at, staff_sender, staff_internal) = last(&s.staff);
         self.conn
             .prepare_cached(
-                "UPDATE tickets SET status = ?2, last_activity_at = ?3, updated_at = ?3,
-                    closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE NULL END
+                "UPDATE tickets SET status = ?2, closed_at = ?3, assigned_admin_id = ?4, waiting_on = ?5,
+                    last_activity_at = ?6, public_message_id = ?7, public_preview = ?8, public_preview_at = ?9,
+                    public_preview_sender = ?10, updated_at = ?11, staff_message_id = ?12, staff_preview = ?13,
+                    staff_preview_at = ?14, staff_preview_sender = ?15, staff_preview_internal = ?16,
+                    staff_updated_at = ?17
                  WHERE id = ?1",
             )?
-            .execute((id, status, at))?;
+            .execute(params![
+                id,
+                s.status,
+                s.closed,
+                s.assignee,
+                s.waiting_on,
+                s.last_activity,
+                s.public.newest,
+                public_preview,
+                public_at,
+                public_sender,
+                s.public.updated,
+                s.staff.newest,
+                staff_preview,
+                staff_at,
+                staff_sender,
+                staff_internal,
+                s.staff.updated,
+            ])?;
         Ok(())
     }
 
-    async fn update_assignee(&mut self, id: TicketId, assignee: Option<AdminId>, at: Timestamp) -> StoreResult<()> {
+    async fn read_mark(&mut self, reader: Reader, ticket: TicketId) -> StoreResult<Option<MessageId>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT message_id FROM read_marks WHERE reader_kind = ?1 AND reader_id = ?2 AND ticket_id = ?3",
+            )?
+            .query_row((reader.kind().as_str(), reader.id(), ticket), |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn set_read_mark(&mut self, reader: Reader, ticket: TicketId, message: MessageId) -> StoreResult<()> {
         self.conn
             .prepare_cached(
-                "UPDATE tickets SET assigned_admin_id = ?2, last_activity_at = ?3, updated_at = ?3 WHERE id = ?1",
+                "INSERT INTO read_marks(reader_kind, reader_id, ticket_id, message_id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (reader_kind, reader_id, ticket_id)
+                 DO UPDATE SET message_id = max(message_id, excluded.message_id)",
             )?
-            .execute((id, assignee, at))?;
+            .execute((reader.kind().as_str(), reader.id(), ticket, message))?;
         Ok(())
+    }
+
+    async fn message_in_thread(
+        &mut self,
+        ticket: TicketId,
+        message: MessageId,
+        audience: Audience,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM ticket_messages WHERE id = ?1 AND ticket_id = ?2 AND (?3 OR internal = 0)")?
+            .exists((message, ticket, audience == Audience::Staff))?)
     }
 
     async fn backdate_ticket(&mut self, id: TicketId, by_micros: i64) -> StoreResult<()> {
         self.conn.execute(
             "UPDATE tickets SET created_at = created_at - ?2, updated_at = updated_at - ?2,
-                last_activity_at = last_activity_at - ?2, closed_at = closed_at - ?2 WHERE id = ?1",
+                staff_updated_at = staff_updated_at - ?2, last_activity_at = last_activity_at - ?2,
+                closed_at = closed_at - ?2, public_preview_at = public_preview_at - ?2,
+                staff_preview_at = staff_preview_at - ?2 WHERE id = ?1",
             (id, by_micros),
         )?;
         self.conn

@@ -7,7 +7,9 @@ use rusqlite::{
     types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef},
 };
 
-use crate::domain::{AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId};
+use crate::domain::{
+    AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId, WaitingOn,
+};
 
 macro_rules! integer_column {
     ($($ty:ident),*) => {$(
@@ -48,5 +50,6 @@ macro_rules! name_column {
 name_column!(
     Status => |s| Status::parse(s).ok(),
     AdminRole => |s| AdminRole::parse(s).ok(),
-    SenderType => SenderType::parse
+    SenderType => SenderType::parse,
+    WaitingOn => |s| WaitingOn::parse(s).ok()
 );

@@ -240,6 +240,8 @@ pub struct Seed {
     pub disabled_admin: i64,
     /// Acme, subject billing, assigned to `support_assigned`.
     pub acme_billing: i64,
+    /// The opening message of `acme_billing`.
+    pub acme_billing_opening: i64,
     /// Acme, subject website, unassigned.
     pub acme_web: i64,
     /// Globex, subject email, unassigned.
@@ -298,10 +300,14 @@ impl Seed {
             support_assigned,
             disabled_admin,
             acme_billing: 0,
+            acme_billing_opening: 0,
             acme_web: 0,
             globex_email: 0,
         };
         seed.acme_billing = create_ticket(app, seed.acme_manager, seed.acme, "billing", "Invoice is wrong").await;
+        let opened =
+            app.get(&format!("/api/support/tickets/{}", seed.acme_billing)).bearer(&app.user_token(acme_manager));
+        seed.acme_billing_opening = opened.send().await.expect(200).json["messages"][0]["id"].as_i64().expect("id");
         seed.acme_web = create_ticket(app, seed.acme_manager, seed.acme, "website", "Contact form not sending").await;
         seed.globex_email = create_ticket(app, seed.globex_manager, seed.globex, "email", "Mail bounces").await;
         app.patch(

@@ -1,1 +1,0 @@
-import{A as e,B as t,C as n,D as r,w as i}from"./index-BJPAe84z.js";var a={key:0,class:`alert`,role:`alert`},o=r({__name:`ErrorAlert`,props:{message:{}},setup(r){return(o,s)=>r.message?(e(),i(`p`,a,t(r.message),1)):n(``,!0)}});export{o as t};
