@@ -68,6 +68,26 @@ async function signIn(kind, email, viewport = DESKTOP) {
   return page
 }
 
+/** A token from the CLI, for what the tests do through the API. */
+function token(kind, email) {
+  return execFileSync(BIN, ['token', kind, email], { env: env() }).toString().trim()
+}
+
+/** Calls the API as if from another client. */
+async function api(method, path, tokenValue, body, company) {
+  const headers = { Authorization: `Bearer ${tokenValue}`, 'Content-Type': 'application/json' }
+  if (company) headers['X-Company-Id'] = String(company)
+  const res = await fetch(`${BASE}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined })
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`)
+  return res.status === 204 ? null : res.json()
+}
+
+/** The unread count in a page's title: "(3) Tickets · Ticketing" is 3. */
+async function titleCount(page) {
+  const match = /^\((\d+)\) /.exec(await page.title())
+  return match ? Number(match[1]) : 0
+}
+
 async function seriousViolations(page) {
   const results = await new AxeBuilder({ page }).analyze()
   return results.violations
@@ -208,12 +228,54 @@ test('a wrong password says so without naming the field, and a 401 returns to si
   await context.close()
 })
 
+test('a manager sees support’s reply arrive as an unread row and in the tab title, and opening it clears both', async () => {
+  const manager = token('user', 'manager@acme.example')
+  const owner = token('admin', 'owner@example.com')
+  const created = await api('POST', '/api/support/tickets', manager, { subject: 'billing', description: 'Where is the receipt for October?' })
+  const id = created.ticket.id
+  const page = await signIn('user', 'manager@acme.example')
+  const list = page.getByRole('list', { name: 'Tickets' })
+  const row = list.getByRole('link', { name: /Billing/ }).filter({ hasText: `#${id} ·` })
+  await row.getByText('Where is the receipt for October?').waitFor()
+  assert.equal(await row.getByText('New reply from support').count(), 0, 'her own ticket is not new for her')
+  await page.waitForFunction(() => document.title.endsWith('Tickets · Ticketing'))
+  const before = await titleCount(page)
+
+  // Support answers from elsewhere; polling brings it.
+  await api('POST', `/platform-admin/tickets/${id}/messages`, owner, { body: 'The receipt is on its way by email.' })
+  await row.getByText('New reply from support').waitFor({ timeout: 10_000 })
+  await row.getByText('The receipt is on its way by email.').waitFor()
+  await page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + 1, { timeout: 10_000 })
+
+  await row.click()
+  await page.getByRole('list', { name: 'Conversation' }).getByText('The receipt is on its way by email.').waitFor()
+  await row.getByText('New reply from support').waitFor({ state: 'detached', timeout: 10_000 })
+  await page.waitForFunction((n) => (n ? document.title.startsWith(`(${n}) `) : !document.title.startsWith('(')), before, { timeout: 10_000 })
+  await page.context().close()
+})
+
+test('an agent sees a new ticket arrive in Needs reply with its preview', async () => {
+  const page = await signIn('admin', 'support@example.com')
+  await page.getByRole('button', { name: /^Needs reply/ }).click()
+  await page.waitForURL(/view=needs-reply/)
+  const table = page.getByRole('table')
+  await table.waitFor()
+  const manager = token('user', 'manager@northwind.example')
+  await api('POST', '/api/support/tickets', manager, { subject: 'email', sub_subject: 'spam', description: 'Our newsletter lands in spam since Monday.' })
+  const row = table.getByRole('row').filter({ hasText: 'Our newsletter lands in spam since Monday.' })
+  await row.waitFor({ timeout: 10_000 })
+  await row.getByRole('link', { name: 'Email · spam' }).waitFor()
+  await row.getByText('Nora West').waitFor()
+  await page.context().close()
+})
+
 const PAGES = [
   { name: 'login', kind: null, path: '/login' },
   { name: 'admin-login', kind: null, path: '/admin/login' },
   { name: 'manager-tickets', kind: 'user', email: 'manager@acme.example', path: '/manager/tickets' },
   { name: 'manager-ticket', kind: 'user', email: 'manager@acme.example', path: '/manager/tickets/2' },
   { name: 'admin-tickets', kind: 'admin', email: 'owner@example.com', path: '/admin/tickets' },
+  { name: 'admin-needs-reply', kind: 'admin', email: 'support@example.com', path: '/admin/tickets?view=needs-reply&order=oldest' },
   { name: 'admin-ticket', kind: 'admin', email: 'owner@example.com', path: '/admin/tickets/2' },
   { name: 'admin-team', kind: 'admin', email: 'owner@example.com', path: '/admin/team' },
 ]

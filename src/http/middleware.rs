@@ -49,13 +49,13 @@ pub fn wrap(app: Router, timeout: Duration, proxies: Arc<TrustedProxies>) -> Rou
                 .get::<axum::extract::MatchedPath>()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| req.uri().path().to_owned());
-            let client = req.extensions().get::<ClientIp>().and_then(|c| c.0).map(|ip| ip.to_string());
+            let client = req.extensions().get::<ClientIp>().and_then(|c| c.0);
             tracing::info_span!(
                 "request",
                 method = method_label(req.method()),
                 route = ?route,
                 request_id = %id,
-                client = client.as_deref().unwrap_or("-"),
+                client = client.map(tracing::field::display),
             )
         })
         .on_request(())

@@ -50,7 +50,7 @@ fn email_taken(kind: AccountKind, email: &Email) -> StoreError {
 impl Store {
     /// The sign-in lookup: the account's hash and state, by email.
     pub async fn credentials(&self, kind: AccountKind, email: String) -> StoreResult<Option<Credentials>> {
-        self.read((kind, email), |tx, (kind, email)| tx.credentials(*kind, email)).await
+        self.lookup((kind, email), |tx, (kind, email)| tx.credentials(*kind, email)).await
     }
 
     /// Puts a sign-in on the record.
@@ -60,12 +60,12 @@ impl Store {
 
     /// The account check of a tenant request: the user and their companies.
     pub async fn tenant_account(&self, id: UserId) -> StoreResult<Option<(UserRecord, Vec<Membership>)>> {
-        self.read(id, |tx, id| tx.user_with_memberships(*id)).await
+        self.lookup(id, |tx, id| tx.user_with_memberships(*id)).await
     }
 
     /// The account check of a platform request.
     pub async fn staff_account(&self, id: AdminId) -> StoreResult<Option<AdminRecord>> {
-        self.read(id, |tx, id| tx.admin(*id)).await
+        self.lookup(id, |tx, id| tx.admin(*id)).await
     }
 
     /// An account found by email, as a token for it would be issued.

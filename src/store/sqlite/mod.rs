@@ -337,6 +337,16 @@ impl Db {
         self.on_reader(move |conn| run_read(conn, &args, rule)).await
     }
 
+    /// Runs a one-statement read rule on a reader thread (SQLite gives every
+    /// statement its own snapshot, so no transaction is needed).
+    pub(crate) async fn lookup<A, R>(&self, args: A, rule: Rule<A, R>) -> StoreResult<R>
+    where
+        A: Send + Sync + 'static,
+        R: Send + 'static,
+    {
+        self.on_reader(move |conn| finish_now(rule(&mut SqliteTx::new(conn), &args))).await
+    }
+
     /// Runs a rule in the writer's transaction, in its own savepoint.
     pub(crate) async fn write<A, R>(&self, args: A, rule: Rule<A, R>) -> StoreResult<R>
     where
