@@ -82,6 +82,12 @@ async function api(method, path, tokenValue, body, company) {
   return res.status === 204 ? null : res.json()
 }
 
+/** A platform admin's id, by email. */
+async function adminId(email) {
+  const team = await api('GET', '/platform-admin/team', token('admin', 'owner@example.com'))
+  return team.items.find((m) => m.email === email).id
+}
+
 /** The unread count in a page's title: "(3) Tickets · Ticketing" is 3. */
 async function titleCount(page) {
   const match = /^\((\d+)\) /.exec(await page.title())
@@ -136,16 +142,30 @@ test('an agent filters, opens, replies, changes the status and assigns, and the 
   await agent.waitForURL(/\/admin\/tickets\/\d+$/)
   await agent.getByRole('list', { name: 'Conversation' }).getByText(DESCRIPTION).waitFor()
 
+  // The requester beside the thread, with a way to the company's other tickets.
+  const side = agent.getByRole('complementary')
+  await side.getByRole('link', { name: 'manager@acme.example' }).waitFor()
+  await side.getByRole('link', { name: 'Tickets from Acme Bakery' }).waitFor()
+
+  // "Send and set status": the reply and the status in one step.
   const thread = agent.getByRole('list', { name: 'Conversation' })
   await agent.getByLabel('Reply to the customer').fill('Thanks! We can reproduce it and are on it.')
-  await agent.getByRole('button', { name: 'Send reply' }).click()
+  await agent.getByRole('button', { name: 'Send and set status…' }).click()
+  await agent.getByRole('group', { name: 'Send and set status' }).getByRole('button', { name: 'Send and mark In progress' }).click()
   await thread.getByText('We can reproduce it and are on it.').waitFor()
-  await agent.getByLabel('Status', { exact: true }).selectOption({ label: 'In progress' })
-  await agent.getByRole('button', { name: 'Update status' }).click()
   await thread.getByText('Status changed from New to In progress').waitFor()
+  assert.equal(await agent.getByLabel('Reply to the customer').inputValue(), '', 'the box is empty after sending')
+
+  // A pending choice in the Manage panel survives polling until applied.
+  const assign = agent.getByRole('button', { name: 'Assign', exact: true })
+  assert.equal(await assign.isDisabled(), true, 'nothing to assign yet')
   await agent.getByLabel('Assignee').selectOption({ label: 'Sam Support (Support)' })
-  await agent.getByRole('button', { name: 'Assign' }).click()
+  await agent.getByText('Not saved yet: press “Assign”.').waitFor()
+  await agent.waitForTimeout(2500) // two polls at the test's one-second interval
+  assert.equal(await agent.getByLabel('Assignee').inputValue(), String(await adminId('support@example.com')))
+  await assign.click()
   await thread.getByText('Assigned to Sam Support').waitFor()
+  assert.equal(await assign.isDisabled(), true, 'assigned: nothing changed any more')
 
   // The manager's page was never reloaded: polling brings the changes.
   assert.equal(manager.url(), managerUrl)
@@ -265,7 +285,95 @@ test('an agent sees a new ticket arrive in Needs reply with its preview', async 
   const row = table.getByRole('row').filter({ hasText: 'Our newsletter lands in spam since Monday.' })
   await row.waitFor({ timeout: 10_000 })
   await row.getByRole('link', { name: 'Email · spam' }).waitFor()
-  await row.getByText('Nora West').waitFor()
+  await row.getByText('Nora West', { exact: true }).waitFor()
+  await page.context().close()
+})
+
+test('an internal note never reaches the manager: not the thread, the list or the tab title', async () => {
+  const manager = token('user', 'manager@acme.example')
+  const owner = token('admin', 'owner@example.com')
+  const created = await api('POST', '/api/support/tickets', manager, { subject: 'account', sub_subject: 'login', description: 'Tom cannot sign in since this morning.' })
+  const id = created.ticket.id
+  const page = await signIn('user', 'manager@acme.example')
+  await page.goto(`${BASE}/manager/tickets/${id}`)
+  const managerThread = page.getByRole('list', { name: 'Conversation' })
+  await managerThread.getByText('Tom cannot sign in since this morning.').waitFor()
+  await page.goto(`${BASE}/manager/tickets`)
+  const row = page.getByRole('list', { name: 'Tickets' }).getByRole('link').filter({ hasText: `#${id} ·` })
+  await row.waitFor()
+  await page.waitForFunction(() => document.title.endsWith('Tickets · Ticketing'))
+  const before = await titleCount(page)
+
+  const agent = await signIn('admin', 'owner@example.com')
+  await agent.goto(`${BASE}/admin/tickets/${id}`)
+  await agent.getByLabel('Internal note').check()
+  await agent.getByLabel('Note for the team (the customer never sees it)').fill('Tom is locked out after five tries; unlock him and say nothing yet.')
+  await agent.getByRole('button', { name: 'Add note', exact: true }).click()
+  const note = agent.getByRole('list', { name: 'Conversation' }).getByRole('listitem').filter({ hasText: 'unlock him and say nothing yet' })
+  await note.getByText('Internal note · not visible to the customer').waitFor()
+
+  // Three polls later nothing has changed for the manager...
+  await page.waitForTimeout(3000)
+  assert.equal(await titleCount(page), before, 'the title count did not move')
+  assert.equal(await row.getByText('New reply from support').count(), 0)
+  await row.getByText('Tom cannot sign in since this morning.').waitFor()
+  await row.click()
+  await managerThread.getByText('Tom cannot sign in since this morning.').waitFor()
+  assert.equal(await managerThread.getByText('unlock him').count(), 0, 'the note is not in the thread')
+
+  // ...while a public reply does arrive (so polling was working all along).
+  await api('POST', `/platform-admin/tickets/${id}/messages`, owner, { body: 'We unlocked Tom; he can sign in again.' })
+  await managerThread.getByText('We unlocked Tom; he can sign in again.').waitFor({ timeout: 10_000 })
+  assert.equal(await managerThread.getByText('unlock him').count(), 0)
+  await agent.context().close()
+  await page.context().close()
+})
+
+test('a session that ends while typing keeps the draft across signing in again', async () => {
+  const page = await signIn('admin', 'admin@example.com')
+  await page.goto(`${BASE}/admin/tickets/2`)
+  const box = page.getByLabel('Reply to the customer')
+  await box.fill('The credit for both seats is on your next invoice, and')
+  // Elsewhere the password is set again: every token of the account stops working.
+  execFileSync(BIN, ['admin', 'set-password', '--password-stdin', 'admin@example.com'], { env: env(), input: PASSWORD })
+  await page.waitForURL(/\/admin\/login/, { timeout: 10_000 })
+  await page.getByText('Your session ended; sign in to continue. Your draft is kept.').waitFor()
+  await page.getByLabel('Email').fill('admin@example.com')
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/admin\/tickets\/2$/)
+  assert.equal(await page.getByLabel('Reply to the customer').inputValue(), 'The credit for both seats is on your next invoice, and')
+  await page.context().close()
+})
+
+test('j, k, Enter, r and Ctrl+Enter answer a ticket without the mouse; ? lists the keys', async () => {
+  const page = await signIn('admin', 'owner@example.com')
+  const links = page.getByRole('table').getByRole('link')
+  await links.first().waitFor()
+  const second = await links.nth(1).getAttribute('href')
+  await page.keyboard.press('j')
+  await page.keyboard.press('j')
+  await page.keyboard.press('j')
+  await page.keyboard.press('k')
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('href')), second)
+  await page.keyboard.press('?')
+  await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor()
+  await page.keyboard.press('Escape')
+  await page.getByRole('dialog').waitFor({ state: 'hidden' })
+  await page.keyboard.press('Enter')
+  await page.waitForURL((url) => url.pathname === second)
+  await page.getByRole('list', { name: 'Conversation' }).waitFor()
+  await page.keyboard.press('r')
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'reply')
+  await page.keyboard.type('Answered from the keyboard. j and k typed here stay text.')
+  await page.keyboard.press('Control+Enter')
+  await page.getByRole('list', { name: 'Conversation' }).getByText('Answered from the keyboard. j and k typed here stay text.').waitFor()
+  // Assign to me: one click.
+  const me = page.getByRole('button', { name: 'Assign to me' })
+  if (await me.count()) {
+    await me.click()
+    await page.getByRole('list', { name: 'Conversation' }).getByText('Assigned to Olivia Owner').waitFor()
+  }
   await page.context().close()
 })
 
@@ -277,12 +385,34 @@ const PAGES = [
   { name: 'admin-tickets', kind: 'admin', email: 'owner@example.com', path: '/admin/tickets' },
   { name: 'admin-needs-reply', kind: 'admin', email: 'support@example.com', path: '/admin/tickets?view=needs-reply&order=oldest' },
   { name: 'admin-ticket', kind: 'admin', email: 'owner@example.com', path: '/admin/tickets/2' },
+  {
+    name: 'admin-ticket-note',
+    kind: 'admin',
+    email: 'support@example.com',
+    path: '/admin/tickets/4',
+    then: async (page) => {
+      await page.getByLabel('Internal note').check()
+      await page.getByRole('button', { name: 'Add note and set status…' }).click()
+    },
+  },
+  {
+    name: 'admin-shortcuts',
+    kind: 'admin',
+    email: 'owner@example.com',
+    path: '/admin/tickets',
+    then: async (page) => {
+      await page.getByRole('table').waitFor()
+      await page.keyboard.press('?')
+      await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor()
+    },
+  },
   { name: 'admin-team', kind: 'admin', email: 'owner@example.com', path: '/admin/team' },
+  { name: 'session-ended', kind: null, path: '/admin/login?ended=1' },
 ]
 
 test('every page passes axe, fits a 390 px phone, and is photographed', async () => {
   const problems = []
-  for (const { name, kind, email, path } of PAGES) {
+  for (const { name, kind, email, path, then } of PAGES) {
     for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       let page
       if (kind) {
@@ -293,7 +423,8 @@ test('every page passes axe, fits a 390 px phone, and is photographed', async ()
       await page.goto(`${BASE}${path}`)
       await page.getByRole('heading', { level: 1 }).waitFor()
       await page.waitForLoadState('networkidle')
-      if (label === 'desktop') problems.push(...(await seriousViolations(page)).map((v) => `${name}: ${v}`))
+      if (then) await then(page)
+      problems.push(...(await seriousViolations(page)).map((v) => `${name} (${label}): ${v}`))
       if (label === 'phone' && !(await noSidewaysScroll(page))) problems.push(`${name}: scrolls sideways at 390 px`)
       await page.screenshot({ path: join(SHOTS, `${name}-${label}.png`), fullPage: true })
       await page.context().close()

@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
 import { pageTitle } from './composables/title'
-import { isFullAdmin, session } from './session'
+import { endedAtStart, isFullAdmin, session } from './session'
 
 // Views load lazily so the first page stays small.
 const LoginView = () => import('./views/LoginView.vue')
@@ -29,8 +29,15 @@ export const router = createRouter({
 /** Where a route sends someone who is not signed in for it (or null). */
 export function guard(to: RouteLocationNormalized): { name: string; query?: Record<string, string> } | null {
   const kind = to.meta.kind as 'user' | 'admin' | undefined
-  if (kind === 'user' && !session.user) return { name: 'login', query: { redirect: to.fullPath } }
-  if (kind === 'admin' && !session.admin) return { name: 'admin-login', query: { redirect: to.fullPath } }
+  if (kind && !session[kind]) {
+    const query: Record<string, string> = { redirect: to.fullPath }
+    // A session that ran out while the tab was closed: the page says so once.
+    if (endedAtStart[kind]) {
+      endedAtStart[kind] = false
+      query.ended = '1'
+    }
+    return { name: kind === 'admin' ? 'admin-login' : 'login', query }
+  }
   if (to.meta.full && !isFullAdmin()) return { name: 'admin-tickets' }
   return null
 }

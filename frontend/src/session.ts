@@ -24,12 +24,19 @@ export interface AdminSession {
 
 const KEYS: Record<Kind, string> = { user: 'ticketing.session.user', admin: 'ticketing.session.admin' }
 
+/** The kinds whose kept session had run out when the app started. */
+export const endedAtStart: Record<Kind, boolean> = { user: false, admin: false }
+
 function load<T extends { expiresAt: string }>(kind: Kind): T | null {
   try {
     const raw = globalThis.localStorage?.getItem(KEYS[kind])
     if (!raw) return null
     const value = JSON.parse(raw) as T
-    if (Date.parse(value.expiresAt) <= Date.now()) return null
+    if (Date.parse(value.expiresAt) <= Date.now()) {
+      endedAtStart[kind] = true
+      globalThis.localStorage?.removeItem(KEYS[kind])
+      return null
+    }
     return value
   } catch {
     return null
@@ -64,6 +71,7 @@ export function selectCompany(id: number) {
   }
 }
 
+/** Forgets the session of this kind (the token is gone or refused). */
 export function signOut(kind: Kind) {
   if (kind === 'user') setUserSession(null)
   else setAdminSession(null)

@@ -187,7 +187,19 @@ fn seed(path: &Path, a: &Args) -> anyhow::Result<Seeded> {
                              WHEN public_preview_sender = 'agent' THEN 'tenant' ELSE 'agent' END;
          INSERT INTO read_marks(reader_kind, reader_id, ticket_id, message_id)
            SELECT 'user', t.created_by_user_id, t.id, min(m.id) FROM tickets t JOIN ticket_messages m ON m.ticket_id = t.id
-           GROUP BY t.id;",
+           GROUP BY t.id;
+         -- The team has read much of it: the owner every other ticket, each
+         -- agent every third one they cover, up to its newest message.
+         INSERT INTO read_marks(reader_kind, reader_id, ticket_id, message_id)
+           SELECT 'admin', 1, id, staff_message_id FROM tickets WHERE id % 2 = 0;
+         INSERT INTO read_marks(reader_kind, reader_id, ticket_id, message_id)
+           SELECT 'admin', c.platform_admin_id, t.id, t.staff_message_id FROM ticket_coverage c
+           JOIN tickets t ON t.subject = c.subject WHERE t.id % 3 = 0;
+         UPDATE read_marks SET (live, company_id, subject, assigned_admin_id) = (
+             SELECT t.status NOT IN ('solved', 'closed') AND read_marks.message_id >= coalesce(
+                      CASE read_marks.reader_kind WHEN 'user' THEN t.public_message_id ELSE t.staff_message_id END, 0),
+                    t.company_id, t.subject, t.assigned_admin_id
+           FROM tickets t WHERE t.id = read_marks.ticket_id);",
     )?;
     tx.commit()?;
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE);")?;

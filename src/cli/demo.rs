@@ -28,7 +28,8 @@ struct Script {
     subject: &'static str,
     sub_subject: Option<&'static str>,
     description: &'static str,
-    /// Agent (index into the admins) replies and tenant follow-ups, in order.
+    /// In order: `a` the assignee's replies, `n` their internal notes, `t`
+    /// the manager's follow-ups.
     thread: &'static [(char, &'static str)],
     assignee: Option<usize>,
     status: Status,
@@ -53,6 +54,7 @@ const SCRIPTS: &[Script] = &[
         description: "Our November invoice lists two seats we removed in October.",
         thread: &[
             ('a', "Thanks, I see the two seats. Checking when they were removed."),
+            ('n', "Billing ran on the old seat count: the removal reached us on 13 October. Credit both seats."),
             ('t', "They were removed on 12 October, by Maria."),
         ],
         assignee: Some(3),
@@ -258,12 +260,13 @@ async fn seed_rows(store: &Store, hash: &str) -> anyhow::Result<()> {
         }
         for (who, text) in script.thread {
             let body = valid(Body::parse("body", text))?;
-            let (scope, author) = if *who == 'a' {
-                (Scope::All, Author { sender: Sender::Agent(agent), name: agent_name.to_string() })
-            } else {
+            let (scope, author) = if *who == 't' {
                 (Scope::Company(company), Author { sender: Sender::Tenant(manager), name: manager_name.to_string() })
+            } else {
+                (Scope::All, Author { sender: Sender::Agent(agent), name: agent_name.to_string() })
             };
-            store.add_message(scope, id, Post { author, body, internal: false, status: None }, meta()).await?;
+            let post = Post { author, body, internal: *who == 'n', status: None };
+            store.add_message(scope, id, post, meta()).await?;
         }
         if script.status != Status::New {
             store.set_status(agent, Scope::All, id, script.status, meta()).await?;

@@ -42,6 +42,12 @@ impl Status {
         }
     }
 
+    /// Not solved or closed: still work for someone (what "open" counts and
+    /// the `open` filter mean).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Solved | Status::Closed)
+    }
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
             FieldError::new(

@@ -54,6 +54,10 @@ impl Store {
 
 async fn team(tx: &mut dyn Tx, viewer: AdminId, role: AdminRole) -> StoreResult<Team> {
     let view = team_view(role);
+    let open = match view {
+        TeamView::Full => tx.open_tickets_by_assignee().await?,
+        TeamView::NamesAndRoles => Vec::new(),
+    };
     let mut members = Vec::new();
     for admin in tx.admins().await? {
         if view == TeamView::NamesAndRoles && !admin.account.active {
@@ -63,7 +67,9 @@ async fn team(tx: &mut dyn Tx, viewer: AdminId, role: AdminRole) -> StoreResult<
             true => Some(tx.coverage(admin.account.id).await?),
             false => None,
         };
-        members.push(TeamMemberRecord { admin, coverage });
+        let open_tickets = (view == TeamView::Full)
+            .then(|| open.iter().find(|(id, _)| *id == admin.account.id).map_or(0, |(_, n)| *n));
+        members.push(TeamMemberRecord { admin, coverage, open_tickets });
     }
     Ok(Team { view, members })
 }

@@ -14,7 +14,7 @@ use crate::{
         Page, PageRequest, Sender, SenderType, Status, TicketFilter, TicketId, Timestamp, WaitingOn, preview,
     },
     store::{
-        AudienceView, LastMessage, MessageInsert, MessageRecord, Named, Rule, Store, StoreError, StoreResult,
+        AudienceView, Contact, LastMessage, MessageInsert, MessageRecord, Named, Rule, Store, StoreError, StoreResult,
         TicketCounts, TicketDetail, TicketInsert, TicketRecord, TicketState, TicketSummary, TicketTimes, TicketVersion,
         Tx,
     },
@@ -194,10 +194,18 @@ async fn counts(tx: &mut dyn Tx, viewer: &Viewer, filter: &TicketFilter) -> Stor
     tx.ticket_counts(viewer, filter, me).await
 }
 
+/// A ticket and its thread as the viewer sees them; the platform team also
+/// gets the requester's email, to write to them outside the ticket.
 async fn detail(tx: &mut dyn Tx, viewer: &Viewer, id: TicketId) -> StoreResult<TicketDetail> {
     let ticket = tx.ticket(viewer, id).await?.ok_or(StoreError::NotFound)?;
     let messages = tx.thread(id, viewer.audience()).await?;
-    Ok(TicketDetail { ticket, messages })
+    let requester = match viewer.audience() {
+        Audience::Staff => {
+            tx.user(ticket.creator.id).await?.map(|user| Contact { id: user.id, name: user.name, email: user.email })
+        }
+        Audience::Tenant => None,
+    };
+    Ok(TicketDetail { ticket, messages, requester })
 }
 
 async fn versioned_detail(
@@ -252,7 +260,7 @@ fn summarise(summary: &mut TicketSummary, id: MessageId, m: &MessageInsert<'_>) 
         }
     };
     see(&mut summary.staff);
-    if !m.internal {
+    if Audience::Tenant.sees(m.internal) {
         see(&mut summary.public);
         summary.last_activity = m.at;
         summary.waiting_on = waiting_on(summary);
@@ -353,7 +361,7 @@ async fn create(tx: &mut dyn Tx, opener: &Opener, input: &NewTicket, meta: &Audi
         newest_message: Some(message_id),
         read_mark: Some(message_id),
     };
-    Ok(TicketDetail { ticket, messages: vec![written(message_id, &first, &opener.user_name)] })
+    Ok(TicketDetail { ticket, messages: vec![written(message_id, &first, &opener.user_name)], requester: None })
 }
 
 async fn add_message(

@@ -86,6 +86,16 @@ pub struct MessageRecord {
 pub struct TicketDetail {
     pub ticket: TicketRecord,
     pub messages: Vec<MessageRecord>,
+    /// Who opened it, with their email: for the platform team only.
+    pub requester: Option<Contact>,
+}
+
+/// A person the team may write to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
 }
 
 /// One audience's view of a thread: its newest message, and the newest
@@ -229,4 +239,7 @@ pub struct AuditRecord {
 pub struct TeamMemberRecord {
     pub admin: AdminRecord,
     pub coverage: Option<Vec<String>>,
+    /// The open tickets (not solved or closed) assigned to them, where the
+    /// viewer may read it.
+    pub open_tickets: Option<i64>,
 }

@@ -86,6 +86,10 @@ pub trait TicketTx: Send {
         audience: Audience,
     ) -> StoreResult<bool>;
 
+    /// How many open tickets (not solved or closed) each admin has assigned,
+    /// for the admins who have any.
+    async fn open_tickets_by_assignee(&mut self) -> StoreResult<Vec<(AdminId, i64)>>;
+
     /// Moves a ticket and its thread back in time (the demo's history).
     async fn backdate_ticket(&mut self, id: TicketId, by_micros: i64) -> StoreResult<()>;
 }

@@ -33,6 +33,11 @@ impl Person {
         self.get(app, &format!("{}/{id}", self.base())).send().await.expect(200).json
     }
 
+    /// The status code of reading the ticket (404 when out of their view).
+    async fn ticket_status(&self, app: &TestApp, id: i64) -> u16 {
+        self.get(app, &format!("{}/{id}", self.base())).send().await.status.as_u16()
+    }
+
     /// The ticket as this person's list shows it.
     async fn row(&self, app: &TestApp, id: i64) -> Value {
         let page = self.get(app, &format!("{}?limit=100", self.base())).send().await.expect(200);
@@ -332,6 +337,41 @@ async fn counts_equal_what_walking_the_list_finds_for_every_caller_and_filter() 
         .send()
         .await
         .expect(200);
+    counts_agree_with_the_lists(&app, &everyone).await;
+
+    // Read marks stay right through a solve and a reopen, an internal note
+    // (new for the team only) and a reply to a ticket everyone had read.
+    for person in everyone.iter().filter(|p| p.company.is_none() || p.company == Some(seed.globex)) {
+        if person.ticket_status(&app, seed.globex_email).await == 200 {
+            person.read_all(&app, seed.globex_email).await;
+        }
+    }
+    for person in everyone.iter().filter(|p| p.company.is_none() || p.company == Some(seed.acme)) {
+        if person.ticket_status(&app, seed.acme_web).await == 200 {
+            person.read_all(&app, seed.acme_web).await;
+        }
+    }
+    counts_agree_with_the_lists(&app, &everyone).await;
+    app.patch(&format!("/platform-admin/tickets/{}/status", seed.globex_email), json!({"status": "in_progress"}))
+        .bearer(&owner_token)
+        .send()
+        .await
+        .expect(200);
+    app.post(
+        &format!("/platform-admin/tickets/{}/messages", seed.acme_web),
+        json!({"body": "Team only", "internal": true}),
+    )
+    .bearer(&app.admin_token(seed.admin))
+    .send()
+    .await
+    .expect(201);
+    counts_agree_with_the_lists(&app, &everyone).await;
+    app.post(&format!("/api/support/tickets/{}/messages", seed.globex_email), json!({"body": "Still broken"}))
+        .bearer(&app.user_token(seed.globex_manager))
+        .company(seed.globex)
+        .send()
+        .await
+        .expect(201);
     counts_agree_with_the_lists(&app, &everyone).await;
 
     // Counts answer 304 like a list while nothing changed.

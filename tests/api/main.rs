@@ -6,6 +6,7 @@ mod access_matrix;
 mod auth;
 mod cli;
 mod daily;
+mod desk;
 mod errors;
 mod fuzz;
 mod hardening;

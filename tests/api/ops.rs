@@ -73,12 +73,17 @@ fn check_passes_a_healthy_database_and_names_a_planted_inconsistency() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute("UPDATE tickets SET status = 'solved' WHERE id = 1", []).unwrap();
     conn.execute("DELETE FROM platform_audit_log WHERE action = 'ticket.create' AND ticket_id = 2", []).unwrap();
+    conn.execute("UPDATE ticket_tallies SET n = n + 1 WHERE rowid = (SELECT min(rowid) FROM ticket_tallies)", [])
+        .unwrap();
+    conn.execute("UPDATE read_marks SET live = 1 - live WHERE ticket_id = 3", []).unwrap();
     drop(conn);
     let (ok, out, err) = run(ticketing(&db).arg("check"));
     assert!(!ok);
     assert!(out.contains("ticket 1's status"), "{out}");
     assert!(out.contains("ticket 2 has no ticket.create row"), "{out}");
-    assert!(err.contains("2 problem(s)"), "{err}");
+    assert!(out.contains("1 ticket tallies differ"), "{out}");
+    assert!(out.contains("ticket 3 has read marks out of step with it"), "{out}");
+    assert!(err.contains("4 problem(s)"), "{err}");
 }
 
 #[test]

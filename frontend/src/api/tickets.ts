@@ -77,8 +77,16 @@ export function getAdminTicket(id: number, etag: string | null = null): Promise<
   return call('admin', `/platform-admin/tickets/${id}`, { etag })
 }
 
-export function replyAsAgent(id: number, body: string): Promise<Message> {
-  return fetchJson('admin', `/platform-admin/tickets/${id}/messages`, { method: 'POST', body: { body } })
+/** An agent's reply or internal note, optionally setting the status in the same step. */
+export function replyAsAgent(
+  id: number,
+  body: string,
+  options: { internal?: boolean; status?: Status | null } = {},
+): Promise<Message> {
+  const payload: { body: string; internal?: boolean; status?: Status } = { body }
+  if (options.internal) payload.internal = true
+  if (options.status) payload.status = options.status
+  return fetchJson('admin', `/platform-admin/tickets/${id}/messages`, { method: 'POST', body: payload })
 }
 
 export async function markAdminRead(id: number, messageId: number): Promise<void> {

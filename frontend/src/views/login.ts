@@ -21,3 +21,8 @@ export function afterLogin(kind: 'user' | 'admin', redirect: unknown): string {
   const mine = kind === 'admin' ? redirect.startsWith('/admin/') : redirect.startsWith('/manager/')
   return mine && !redirect.startsWith('/admin/login') ? redirect : home
 }
+
+/** What the sign-in page says to someone whose session ended. */
+export function sessionEndedMessage(draftKept: boolean): string {
+  return draftKept ? 'Your session ended; sign in to continue. Your draft is kept.' : 'Your session ended; sign in to continue.'
+}

@@ -136,14 +136,39 @@ impl Message {
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub messages: Vec<Message>,
+    /// Who opened the ticket (platform views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester: Option<Requester>,
+    /// The company it belongs to (platform views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company: Option<CompanyRef>,
+}
+
+/// The person who opened a ticket, as the platform team sees them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Requester {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+/// A company by id and name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CompanyRef {
+    pub id: CompanyId,
+    pub name: String,
 }
 
 impl TicketDetail {
     /// The detail as this audience sees it.
     pub fn seen_by(d: Detail, audience: Audience) -> Self {
+        let staff = audience == Audience::Staff;
+        let company = staff.then(|| CompanyRef { id: d.ticket.company.id, name: d.ticket.company.name.clone() });
         TicketDetail {
             ticket: Ticket::seen_by(d.ticket, audience),
             messages: d.messages.into_iter().map(|m| Message::seen_by(m, audience)).collect(),
+            requester: d.requester.filter(|_| staff).map(|r| Requester { id: r.id, name: r.name, email: r.email }),
+            company,
         }
     }
 }
@@ -268,6 +293,10 @@ pub struct TeamMember {
     /// Left out where the caller may not read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Vec<String>>,
+    /// Open tickets (not solved or closed) assigned to them; left out for
+    /// support agents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_tickets: Option<i64>,
 }
 
 /// The team as the viewer may see it.
@@ -284,6 +313,7 @@ pub fn team(team: Team) -> Vec<TeamMember> {
                 role: m.admin.role,
                 active: full.then_some(account.active),
                 coverage: m.coverage,
+                open_tickets: m.open_tickets,
             }
         })
         .collect()

@@ -74,7 +74,7 @@ pub async fn post_message(
 #[serde(deny_unknown_fields)]
 pub struct ReadMark {
     /// A message of the ticket's thread as the viewer sees it.
-    #[schema(required = true, value_type = MessageId, inline)]
+    #[schema(required = true, value_type = i64, minimum = 1)]
     message_id: Option<i64>,
 }
 

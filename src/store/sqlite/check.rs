@@ -1,5 +1,6 @@
-//! `ticketing check`: the file's integrity, its foreign keys, and the audit
-//! log against the tickets it describes. Full scans: an offline tool.
+//! `ticketing check`: the file's integrity, its foreign keys, the audit log
+//! against the tickets it describes, and the counts' tallies and live read
+//! marks against what they summarise. Full scans: an offline tool.
 
 use rusqlite::Connection;
 
@@ -60,5 +61,25 @@ pub fn run(conn: &Connection) -> DbResult<Vec<String>> {
         "SELECT l.id FROM platform_audit_log l JOIN tickets t ON t.id = l.ticket_id WHERE l.company_id IS NOT t.company_id",
         &|id| format!("audit: row {id} names another company than its ticket's"),
     )?;
+    each(
+        "SELECT DISTINCT r.ticket_id FROM read_marks r JOIN tickets t ON t.id = r.ticket_id
+         WHERE r.live IS NOT (t.status NOT IN ('solved', 'closed') AND r.message_id >= coalesce(
+           CASE r.reader_kind WHEN 'user' THEN t.public_message_id ELSE t.staff_message_id END, 0))
+            OR r.company_id IS NOT t.company_id OR r.subject IS NOT t.subject
+            OR r.assigned_admin_id IS NOT t.assigned_admin_id",
+        &|id| format!("counts: ticket {id} has read marks out of step with it"),
+    )?;
+    let tallies: i64 = conn.query_row(
+        "WITH counted AS (SELECT subject, status, waiting_on, assigned_admin_id, count(*) AS n FROM tickets GROUP BY 1, 2, 3, 4),
+              tallied AS (SELECT subject, status, waiting_on, assigned_admin_id, sum(n) AS n FROM ticket_tallies
+                          GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0)
+         SELECT (SELECT count(*) FROM (SELECT * FROM counted EXCEPT SELECT * FROM tallied))
+              + (SELECT count(*) FROM (SELECT * FROM tallied EXCEPT SELECT * FROM counted))",
+        [],
+        |r| r.get(0),
+    )?;
+    if tallies > 0 {
+        problems.push(format!("counts: {tallies} ticket tallies differ from the tickets they count"));
+    }
     Ok(problems)
 }

@@ -35,7 +35,7 @@ pub use accounts::USER_WITH_MEMBERSHIPS_SQL;
 pub use audit::audit_sql;
 pub use migrate::run as migrate;
 pub use query::Sql;
-pub use tickets::{MESSAGES_SQL, counts_sql, fts_query, list_sql, ticket_sql};
+pub use tickets::{counts_sql, fts_query, list_sql, messages_sql, read_open_sql, ticket_sql};
 
 use super::{BoxFuture, Rule, StoreError, StoreResult, StoreStats};
 use crate::config::{DatabaseConfig, Synchronous};

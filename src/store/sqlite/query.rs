@@ -15,6 +15,11 @@ impl Sql {
         Self { text: text.to_string(), params: Vec::new() }
     }
 
+    /// The SQL text (for tests that check what a query reads).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Appends raw SQL and its parameters.
     pub fn push(&mut self, text: &str, params: impl IntoIterator<Item = Value>) -> &mut Self {
         self.text.push_str(text);

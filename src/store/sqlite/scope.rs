@@ -1,8 +1,20 @@
-//! The visibility rule ([`Scope`]) as SQLite SQL over the ticket alias `t`.
+//! The visibility rule's two promises as SQLite SQL: which tickets a
+//! [`Scope`] sees (over the ticket alias `t`), and which messages an
+//! [`Audience`] sees (tenants never an internal note). Every query that
+//! reads tickets, threads or the search index takes its condition from here.
 
 use rusqlite::types::Value;
 
-use crate::access::Scope;
+use crate::access::{Audience, Scope};
+
+/// The second promise as a condition over a row's internal flag (a message
+/// or a search row): what [`Audience::sees`] says, in SQL.
+pub(super) fn sees(audience: Audience, internal: &str) -> String {
+    match audience {
+        Audience::Staff => "1".to_string(),
+        Audience::Tenant => format!("{internal} = 0"),
+    }
+}
 
 /// The rule as a condition over `tickets t`, with its positional parameters.
 pub(super) fn predicate(scope: &Scope) -> (&'static str, Vec<Value>) {
@@ -91,6 +103,20 @@ mod tests {
                 .map(|(i, _)| i as i64 + 1)
                 .collect();
             assert_eq!(from_sql, from_rust, "{scope:?}");
+        }
+    }
+
+    /// For both audiences and both kinds of message, the SQL and the Rust
+    /// rule agree.
+    #[test]
+    fn the_sql_message_condition_and_the_rust_rule_agree() {
+        let conn = Connection::open_in_memory().unwrap();
+        for audience in [Audience::Tenant, Audience::Staff] {
+            for internal in [false, true] {
+                let sql = format!("SELECT {} FROM (SELECT ?1 AS internal)", sees(audience, "internal"));
+                let from_sql: bool = conn.query_row(&sql, [internal], |r| r.get(0)).unwrap();
+                assert_eq!(from_sql, audience.sees(internal), "{audience:?} sees internal={internal}");
+            }
         }
     }
 }

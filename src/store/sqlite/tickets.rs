@@ -7,12 +7,16 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params, types::Value};
 
-use super::{SqliteTx, query::Sql, scope::predicate};
+use super::{
+    SqliteTx,
+    query::Sql,
+    scope::{predicate, sees},
+};
 use crate::{
     access::{Audience, Reader, Scope, Viewer},
     domain::{
         AdminId, Assigned, Cursor, MessageId, Order, PageRequest, SearchWords, Status, TicketFilter, TicketId,
-        Timestamp,
+        Timestamp, WaitingOn,
     },
     store::{
         AudienceView, LastMessage, MessageInsert, MessageRecord, Named, StoreResult, TicketCounts, TicketInsert,
@@ -134,13 +138,11 @@ fn filtered(sql: &mut Sql, viewer: &Viewer, filter: &TicketFilter) {
     }
     if let Some(search) = &filter.search {
         // A tenant's search never matches an internal note.
-        let rows = match viewer.audience() {
-            Audience::Tenant => {
-                "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE ticket_search MATCH ? AND s.internal = 0)"
-            }
-            Audience::Staff => "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE ticket_search MATCH ?)",
-        };
-        sql.and(rows, [Value::Text(fts_query(search))]);
+        let rows = format!(
+            "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE ticket_search MATCH ? AND {})",
+            sees(viewer.audience(), "s.internal")
+        );
+        sql.and(&rows, [Value::Text(fts_query(search))]);
     }
     if let Some(since) = filter.updated_since {
         let updated = view(viewer.audience()).updated;
@@ -169,23 +171,48 @@ pub fn list_sql(viewer: &Viewer, filter: &TicketFilter, page: &PageRequest) -> S
     sql
 }
 
-/// The counts query: one row per status of what the list would find, with
-/// the open tickets that are unread, waiting on an agent, `me`'s and
-/// unassigned.
-pub fn counts_sql(viewer: &Viewer, filter: &TicketFilter, me: Option<AdminId>) -> Sql {
-    let newest = view(viewer.audience()).newest;
-    let mut sql = Sql::new(&format!(
-        "SELECT t.status, count(*), \
-         coalesce(sum(t.status NOT IN ('solved', 'closed') AND coalesce({newest}, 0) > coalesce(r.message_id, 0)), 0), \
-         coalesce(sum(t.waiting_on = 'agent'), 0), \
-         coalesce(sum(t.status NOT IN ('solved', 'closed') AND t.assigned_admin_id = ?), 0), \
-         coalesce(sum(t.status NOT IN ('solved', 'closed') AND t.assigned_admin_id IS NULL), 0) \
-         FROM tickets t LEFT JOIN read_marks r ON r.reader_kind = ? AND r.reader_id = ? AND r.ticket_id = t.id"
-    ));
-    sql.push("", [me.map_or(Value::Null, |a| Value::Integer(a.get()))]);
-    sql.push("", reader_params(viewer.reader));
+/// Whether counts can add up `ticket_tallies` instead of counting tickets:
+/// the platform's scopes (everything, or a support agent's subjects and
+/// assigned tickets), with only the filters a tally row keeps (subject,
+/// status, who it waits on, assignee).
+fn tallied(viewer: &Viewer, filter: &TicketFilter) -> bool {
+    !matches!(viewer.scope, Scope::Company(_))
+        && filter.company_id.is_none()
+        && filter.search.is_none()
+        && filter.updated_since.is_none()
+}
+
+/// The counts query: how many tickets the list would find per status, who
+/// they wait on and assignee (a few hundred rows at most, added up by the
+/// caller). It adds up tallies where they answer exactly (see [`tallied`])
+/// and counts a company's tickets on a covering index otherwise.
+pub fn counts_sql(viewer: &Viewer, filter: &TicketFilter) -> Sql {
+    let (from, n) = if tallied(viewer, filter) { ("ticket_tallies", "sum(t.n)") } else { ("tickets", "count(*)") };
+    let mut sql = Sql::new(&format!("SELECT t.status, t.waiting_on, t.assigned_admin_id, {n} FROM {from} t"));
     filtered(&mut sql, viewer, filter);
-    sql.push(" GROUP BY t.status", []);
+    sql.push(" GROUP BY t.status, t.waiting_on, t.assigned_admin_id", []);
+    sql
+}
+
+/// How many of the tickets the counts cover are open and read up to date
+/// by the viewer: their live read marks. An open ticket is unread exactly
+/// when it is not one of these. A mark carries its ticket's company, subject
+/// and assignee, so the visibility rule and those filters are answered on
+/// the marks' own index; the other filters visit the tickets.
+pub fn read_open_sql(viewer: &Viewer, filter: &TicketFilter) -> Sql {
+    let on_marks = filter.waiting_on.is_none() && filter.search.is_none() && filter.updated_since.is_none();
+    let mut sql = if on_marks {
+        Sql::new("SELECT count(*) FROM read_marks t")
+    } else {
+        Sql::new("SELECT count(*) FROM read_marks r CROSS JOIN tickets t ON t.id = r.ticket_id")
+    };
+    // A live mark is on an open ticket: `open` asks nothing more of it.
+    filtered(&mut sql, viewer, &TicketFilter { open_only: false, ..filter.clone() });
+    let marks = if on_marks { "t" } else { "r" };
+    sql.and(
+        &format!("{marks}.reader_kind = ? AND {marks}.reader_id = ? AND {marks}.live = 1"),
+        reader_params(viewer.reader),
+    );
     sql
 }
 
@@ -204,11 +231,17 @@ pub fn ticket_sql(viewer: &Viewer, id: TicketId) -> Sql {
     visible_by_id(select(viewer), &viewer.scope, id)
 }
 
-/// The messages query of one ticket, oldest first, with each sender's name.
-pub const MESSAGES_SQL: &str = "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
-     coalesce(u.name, a.name), m.body, m.internal, m.created_at FROM ticket_messages m \
-     LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id \
-     WHERE m.ticket_id = ?1 AND (?2 OR m.internal = 0) ORDER BY m.created_at, m.id";
+/// The messages query of one ticket (`?1`) as the audience sees it, oldest
+/// first, with each sender's name.
+pub fn messages_sql(audience: Audience) -> String {
+    format!(
+        "SELECT m.id, m.ticket_id, m.sender_type, m.sender_user_id, m.sender_admin_id, \
+         coalesce(u.name, a.name), m.body, m.internal, m.created_at FROM ticket_messages m \
+         LEFT JOIN users u ON u.id = m.sender_user_id LEFT JOIN platform_admins a ON a.id = m.sender_admin_id \
+         WHERE m.ticket_id = ?1 AND {} ORDER BY m.created_at, m.id",
+        sees(audience, "m.internal")
+    )
+}
 
 fn message_from_row(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
     Ok(MessageRecord {
@@ -272,20 +305,31 @@ impl TicketTx for SqliteTx<'_> {
         filter: &TicketFilter,
         me: Option<AdminId>,
     ) -> StoreResult<TicketCounts> {
-        let rows = counts_sql(viewer, filter, me).query(self.conn, |r| {
-            Ok((r.get::<_, Status>(0)?, [r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]))
+        let rows = counts_sql(viewer, filter).query(self.conn, |r| {
+            Ok((r.get::<_, Status>(0)?, r.get::<_, Option<WaitingOn>>(1)?, r.get::<_, Option<AdminId>>(2)?, r.get(3)?))
         })?;
         let mut counts =
             TicketCounts { by_status: Status::ALL.iter().map(|s| (*s, 0)).collect(), ..Default::default() };
-        for (status, [all, unread, waiting, mine, unassigned]) in rows {
+        let mut open = 0;
+        for (status, waiting_on, assignee, n) in rows {
+            let n: i64 = n;
             if let Some(slot) = counts.by_status.iter_mut().find(|(s, _)| *s == status) {
-                slot.1 = all;
+                slot.1 += n;
             }
-            counts.unread += unread;
-            counts.waiting_on_agent += waiting;
-            counts.mine += mine;
-            counts.unassigned += unassigned;
+            if status.is_open() {
+                open += n;
+                if waiting_on == Some(WaitingOn::Agent) {
+                    counts.waiting_on_agent += n;
+                }
+                match assignee {
+                    None => counts.unassigned += n,
+                    Some(a) if Some(a) == me => counts.mine += n,
+                    Some(_) => {}
+                }
+            }
         }
+        let read: i64 = read_open_sql(viewer, filter).query(self.conn, |r| r.get(0))?.into_iter().next().unwrap_or(0);
+        counts.unread = open - read;
         Ok(counts)
     }
 
@@ -309,8 +353,8 @@ impl TicketTx for SqliteTx<'_> {
     }
 
     async fn thread(&mut self, id: TicketId, audience: Audience) -> StoreResult<Vec<MessageRecord>> {
-        let mut stmt = self.conn.prepare_cached(MESSAGES_SQL)?;
-        let rows = stmt.query_map((id, audience == Audience::Staff), message_from_row)?.collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare_cached(&messages_sql(audience))?;
+        let rows = stmt.query_map([id], message_from_row)?.collect::<Result<_, _>>()?;
         Ok(rows)
     }
 
@@ -408,9 +452,18 @@ impl TicketTx for SqliteTx<'_> {
     async fn set_read_mark(&mut self, reader: Reader, ticket: TicketId, message: MessageId) -> StoreResult<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO read_marks(reader_kind, reader_id, ticket_id, message_id) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (reader_kind, reader_id, ticket_id)
-                 DO UPDATE SET message_id = max(message_id, excluded.message_id)",
+                // `live`: up to date with the audience's newest message on an
+                // open ticket (the other half of this rule is the trigger in
+                // V3__counts.sql, for when the ticket changes).
+                "INSERT INTO read_marks(reader_kind, reader_id, ticket_id, message_id, live, company_id, subject,
+                                        assigned_admin_id)
+                 SELECT ?1, ?2, t.id, ?4, t.status NOT IN ('solved', 'closed')
+                     AND ?4 >= coalesce(CASE ?1 WHEN 'user' THEN t.public_message_id ELSE t.staff_message_id END, 0),
+                     t.company_id, t.subject, t.assigned_admin_id
+                 FROM tickets t WHERE t.id = ?3
+                 ON CONFLICT (reader_kind, reader_id, ticket_id) DO UPDATE SET
+                     live = CASE WHEN excluded.message_id > message_id THEN excluded.live ELSE live END,
+                     message_id = max(message_id, excluded.message_id)",
             )?
             .execute((reader.kind().as_str(), reader.id(), ticket, message))?;
         Ok(())
@@ -424,8 +477,21 @@ impl TicketTx for SqliteTx<'_> {
     ) -> StoreResult<bool> {
         Ok(self
             .conn
-            .prepare_cached("SELECT 1 FROM ticket_messages WHERE id = ?1 AND ticket_id = ?2 AND (?3 OR internal = 0)")?
-            .exists((message, ticket, audience == Audience::Staff))?)
+            .prepare_cached(&format!(
+                "SELECT 1 FROM ticket_messages m WHERE m.id = ?1 AND m.ticket_id = ?2 AND {}",
+                sees(audience, "m.internal")
+            ))?
+            .exists((message, ticket))?)
+    }
+
+    async fn open_tickets_by_assignee(&mut self) -> StoreResult<Vec<(AdminId, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT assigned_admin_id, count(*) FROM tickets \
+             WHERE assigned_admin_id IS NOT NULL AND status NOT IN ('solved', 'closed') \
+             GROUP BY assigned_admin_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     async fn backdate_ticket(&mut self, id: TicketId, by_micros: i64) -> StoreResult<()> {

@@ -103,6 +103,12 @@ impl TestApp {
         conn.query_row(sql, [], |r| r.get(0)).expect(sql)
     }
 
+    /// Runs one text-valued query on a side connection.
+    pub fn sql_text(&self, sql: &str) -> String {
+        let conn = rusqlite::Connection::open(&self.db_path).expect("open");
+        conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+
     pub fn sql_exec(&self, sql: &str) {
         let conn = rusqlite::Connection::open(&self.db_path).expect("open");
         conn.execute_batch(sql).expect(sql);

@@ -1,1 +1,0 @@
-import{E as e,H as t,M as n,T as r,k as i}from"./index-DbEDt_e0.js";var a={key:0,class:`alert`,role:`alert`},o=i({__name:`ErrorAlert`,props:{message:{}},setup(i){return(o,s)=>i.message?(n(),e(`p`,a,t(i.message),1)):r(``,!0)}});export{o as t};
