@@ -40,7 +40,8 @@ pub fn audit_sql(filter: &AuditFilter, page: &PageRequest) -> Sql {
     if let Some(cursor) = &page.after {
         sql.and("id < ?", [Value::Integer(cursor.id)]);
     }
-    sql.push(" ORDER BY id DESC LIMIT ?", [Value::Integer(i64::from(page.limit) + 1)]);
+    // Written into the text, not bound (see `tickets::list_sql`).
+    sql.push(&format!(" ORDER BY id DESC LIMIT {}", page.limit + 1), []);
     sql
 }
 
