@@ -189,3 +189,29 @@ pub enum TeamView {
 pub fn team_view(role: AdminRole) -> TeamView {
     if role.has_full_access() { TeamView::Full } else { TeamView::NamesAndRoles }
 }
+
+/// Who makes an account change: the command line (the server's operator,
+/// who may do anything) or a member of the team with their role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acting {
+    Cli,
+    Admin(AdminId, AdminRole),
+}
+
+impl Acting {
+    pub fn actor(self) -> crate::domain::Actor {
+        match self {
+            Acting::Cli => crate::domain::Actor::Cli,
+            Acting::Admin(id, _) => crate::domain::Actor::Admin(id),
+        }
+    }
+
+    /// Only an owner (or the operator) may create, promote, demote, disable,
+    /// rename or re-invite an owner: owners cannot be overruled by admins.
+    pub fn may_manage_owners(self) -> bool {
+        match self {
+            Acting::Cli => true,
+            Acting::Admin(_, role) => role == AdminRole::PlatformOwner,
+        }
+    }
+}

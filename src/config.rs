@@ -78,6 +78,9 @@ pub struct ServerConfig {
     pub max_connections: u32,
     /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
+    /// Where people reach the product (`https://support.example.com`):
+    /// invitation links start with it. Empty: `http://` and `bind`.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +104,8 @@ pub struct DatabaseConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     pub token_ttl_minutes: u64,
+    /// How long an invitation link (a new account's, or a reset) works.
+    pub invitation_ttl_hours: u64,
     pub secret: String,
     pub secret_file: String,
     pub password: PasswordConfig,
@@ -137,6 +142,12 @@ pub struct UiConfig {
 }
 
 impl ServerConfig {
+    /// The start of every link the product hands out, without a trailing `/`.
+    pub fn base_url(&self) -> String {
+        let configured = self.public_url.trim().trim_end_matches('/');
+        if configured.is_empty() { format!("http://{}", self.bind) } else { configured.to_string() }
+    }
+
     /// The trusted proxies as networks; a bare address is a network of one.
     pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, String> {
         self.trusted_proxies
@@ -171,6 +182,7 @@ impl Default for ServerConfig {
             header_read_timeout_secs: 10,
             max_connections: 1024,
             trusted_proxies: Vec::new(),
+            public_url: String::new(),
         }
     }
 }
@@ -191,6 +203,7 @@ impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             token_ttl_minutes: 720,
+            invitation_ttl_hours: 168,
             secret: String::new(),
             secret_file: String::new(),
             password: PasswordConfig::default(),
@@ -391,6 +404,13 @@ impl Config {
         if self.auth.token_ttl_minutes == 0 || self.auth.token_ttl_minutes > 60 * 24 * 90 {
             return bad("auth.token_ttl_minutes", "must be between 1 and 129600 (90 days)");
         }
+        if self.auth.invitation_ttl_hours == 0 || self.auth.invitation_ttl_hours > 24 * 90 {
+            return bad("auth.invitation_ttl_hours", "must be between 1 and 2160 (90 days)");
+        }
+        let url = self.server.public_url.trim();
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return bad("server.public_url", "must start with https:// (or http://), e.g. https://support.example.com");
+        }
         if !self.auth.secret.is_empty() && self.auth.secret.len() < 32 {
             return bad("auth.secret", "must be at least 32 bytes long");
         }
@@ -449,6 +469,19 @@ impl Config {
             copy.metrics.token = "(redacted)".into();
         }
         toml::to_string(&copy).unwrap_or_default()
+    }
+
+    /// Where the token signing secret comes from, never the secret itself.
+    pub fn secret_source(&self) -> String {
+        if !self.auth.secret.is_empty() {
+            "auth.secret (the config file or TICKETING_AUTH_SECRET)".to_string()
+        } else if !self.auth.secret_file.is_empty() {
+            format!("auth.secret_file {}", self.auth.secret_file)
+        } else {
+            let path = self.generated_secret_path();
+            let state = if path.exists() { "exists" } else { "made on first start" };
+            format!("generated, kept in {} ({state})", path.display())
+        }
     }
 
     /// The lock file a running server holds, beside the database.
@@ -583,6 +616,18 @@ mod tests {
         let shown = cfg.redacted_toml();
         assert!(!shown.contains("a-very-secret") && !shown.contains("scrape-token"), "{shown}");
         assert!(shown.contains("(redacted)"));
+    }
+
+    #[test]
+    fn config_show_names_the_secret_source_only() {
+        let mut cfg = Config::default();
+        cfg.database.path = PathBuf::from("/nonexistent/t.db");
+        assert_eq!(cfg.secret_source(), "generated, kept in /nonexistent/t.db.secret (made on first start)");
+        cfg.auth.secret_file = "/run/keys/ticketing".into();
+        assert_eq!(cfg.secret_source(), "auth.secret_file /run/keys/ticketing");
+        cfg.auth.secret = "a-very-secret-signing-key-0123456789".into();
+        assert!(cfg.secret_source().starts_with("auth.secret "));
+        assert!(!cfg.secret_source().contains("a-very"));
     }
 
     #[test]

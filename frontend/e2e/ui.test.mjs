@@ -88,6 +88,14 @@ async function adminId(email) {
   return team.items.find((m) => m.email === email).id
 }
 
+/** A fresh invitation link, for a new manager of Acme. */
+let invited = 0
+async function invitation() {
+  invited += 1
+  const body = { email: `invitee${invited}@acme.example`, name: `Invitee ${invited}`, company_ids: [1] }
+  return (await api('POST', '/platform-admin/users', token('admin', 'owner@example.com'), body)).invitation
+}
+
 /** The unread count in a page's title: "(3) Tickets · Ticketing" is 3. */
 async function titleCount(page) {
   const match = /^\((\d+)\) /.exec(await page.title())
@@ -377,6 +385,78 @@ test('j, k, Enter, r and Ctrl+Enter answer a ticket without the mouse; ? lists t
   await page.context().close()
 })
 
+test('an owner creates a company and invites a manager, who sets a password through the link; suspending the company stops their next action', async () => {
+  const owner = await signIn('admin', 'owner@example.com')
+  await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Companies' }).click()
+  await owner.getByLabel('New company').fill('Initech')
+  await owner.getByRole('button', { name: 'Create company' }).click()
+  await owner.waitForURL(/\/admin\/companies\/\d+/)
+  await owner.getByText('Company Initech created.').first().waitFor()
+  await owner.getByLabel('Manager name').fill('Peter Gibbons')
+  await owner.getByLabel('Manager email').fill('peter@initech.example')
+  await owner.getByRole('button', { name: 'Invite manager' }).click()
+  await owner.getByText('Peter Gibbons is invited.').first().waitFor()
+  const link = await owner.getByLabel('Invitation link for Peter Gibbons').inputValue()
+  assert.match(link, /\/invite\/[A-Za-z0-9_-]{43}$/)
+
+  const context = await browser.newContext({ viewport: DESKTOP })
+  const manager = await context.newPage()
+  await manager.goto(link.replace(/^https?:\/\/[^/]+/, BASE))
+  await manager.getByText('Welcome, Peter Gibbons.').waitFor()
+  await manager.getByLabel('New password').fill('password1234')
+  await manager.getByLabel('The same password again').fill('password1234')
+  await manager.getByRole('button', { name: 'Set password and sign in' }).click()
+  await manager.getByRole('alert').getByText(/common/).waitFor()
+  await manager.getByLabel('New password').fill('staple battery horse correct')
+  await manager.getByLabel('The same password again').fill('staple battery horse correct')
+  await manager.getByRole('button', { name: 'Set password and sign in' }).click()
+  await manager.waitForURL(/\/manager\/tickets/)
+  await manager.getByText('No tickets yet.').waitFor()
+  await manager.getByRole('button', { name: 'New ticket' }).click()
+  await manager.getByLabel('Subject').selectOption({ label: 'Billing' })
+  await manager.getByLabel('Description').fill('Where do I find our invoices?')
+  await manager.getByRole('button', { name: 'Open ticket' }).click()
+  await manager.getByRole('list', { name: 'Tickets' }).getByRole('link', { name: /Billing/ }).first().click()
+  await manager.getByRole('list', { name: 'Conversation' }).getByText('Where do I find our invoices?').waitFor()
+  // The link worked once.
+  const again = await fetch(`${BASE}/api/auth/invitations/${link.split('/').pop()}`)
+  assert.equal(again.status, 404)
+
+  owner.once('dialog', (dialog) => dialog.accept())
+  await owner.getByRole('button', { name: 'Suspend company' }).click()
+  await owner.getByText('Initech is suspended.').first().waitFor()
+  await manager.getByLabel('Your reply').fill('Any news?')
+  await manager.getByRole('button', { name: 'Send reply' }).click()
+  await manager.getByRole('alert').getByText(/suspended/).first().waitFor()
+  await owner.getByRole('button', { name: 'Reactivate company' }).click()
+  await owner.getByText('Initech is active again').first().waitFor()
+  await context.close()
+  await owner.context().close()
+})
+
+test('a manager changes their password, which ends their other sessions, and signs out', async () => {
+  const elsewhere = token('user', 'manager@northwind.example')
+  const page = await signIn('user', 'manager@northwind.example')
+  await page.getByRole('link', { name: 'Account', exact: true }).click()
+  await page.getByLabel('Current password').fill(PASSWORD)
+  await page.getByLabel('New password', { exact: true }).fill('harbour lantern quietly')
+  await page.getByLabel('The new password again').fill('harbour lantern quietly')
+  await page.getByRole('button', { name: 'Change password' }).click()
+  await page.getByText('Your password is changed.').first().waitFor()
+  const me = (t) => fetch(`${BASE}/api/me`, { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status)
+  assert.equal(await me(elsewhere), 401, 'the other session is over')
+  const current = await page.evaluate(() => JSON.parse(localStorage.getItem('ticketing.session.user')).token)
+  assert.equal(await me(current), 200, 'this one goes on')
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+  await page.getByText('You are signed out.').first().waitFor()
+  assert.equal(await me(current), 401, 'signing out revoked the token on the server')
+  await page.getByLabel('Email').fill('manager@northwind.example')
+  await page.getByLabel('Password').fill('harbour lantern quietly')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/manager\/tickets/)
+  await page.context().close()
+})
+
 const PAGES = [
   { name: 'login', kind: null, path: '/login' },
   { name: 'admin-login', kind: null, path: '/admin/login' },
@@ -407,6 +487,10 @@ const PAGES = [
     },
   },
   { name: 'admin-team', kind: 'admin', email: 'owner@example.com', path: '/admin/team' },
+  { name: 'admin-companies', kind: 'admin', email: 'owner@example.com', path: '/admin/companies' },
+  { name: 'admin-company', kind: 'admin', email: 'owner@example.com', path: '/admin/companies/1' },
+  { name: 'manager-account', kind: 'user', email: 'manager@acme.example', path: '/manager/account' },
+  { name: 'invite', kind: null, path: async () => new URL((await invitation()).url).pathname },
   { name: 'session-ended', kind: null, path: '/admin/login?ended=1' },
 ]
 
@@ -420,7 +504,7 @@ test('every page passes axe, fits a 390 px phone, and is photographed', async ()
       } else {
         page = await (await browser.newContext({ viewport })).newPage()
       }
-      await page.goto(`${BASE}${path}`)
+      await page.goto(`${BASE}${typeof path === 'function' ? await path() : path}`)
       await page.getByRole('heading', { level: 1 }).waitFor()
       await page.waitForLoadState('networkidle')
       if (then) await then(page)

@@ -8,6 +8,10 @@ const ManagerTicketsView = () => import('./views/ManagerTicketsView.vue')
 const AdminTicketsView = () => import('./views/AdminTicketsView.vue')
 const AdminTicketView = () => import('./views/AdminTicketView.vue')
 const AdminTeamView = () => import('./views/AdminTeamView.vue')
+const AdminCompaniesView = () => import('./views/AdminCompaniesView.vue')
+const AdminCompanyView = () => import('./views/AdminCompanyView.vue')
+const AccountView = () => import('./views/AccountView.vue')
+const InviteView = () => import('./views/InviteView.vue')
 const NotFoundView = () => import('./views/NotFoundView.vue')
 
 export const router = createRouter({
@@ -22,6 +26,11 @@ export const router = createRouter({
     { path: '/admin/tickets', name: 'admin-tickets', component: AdminTicketsView, meta: { kind: 'admin', title: 'Tickets' } },
     { path: '/admin/tickets/:id(\\d+)', name: 'admin-ticket', component: AdminTicketView, meta: { kind: 'admin', title: 'Ticket' } },
     { path: '/admin/team', name: 'admin-team', component: AdminTeamView, meta: { kind: 'admin', full: true, title: 'Team' } },
+    { path: '/admin/companies', name: 'admin-companies', component: AdminCompaniesView, meta: { kind: 'admin', full: true, title: 'Companies' } },
+    { path: '/admin/companies/:id(\\d+)', name: 'admin-company', component: AdminCompanyView, meta: { kind: 'admin', full: true, title: 'Company' } },
+    { path: '/admin/account', name: 'admin-account', component: AccountView, props: { kind: 'admin' }, meta: { kind: 'admin', title: 'Your account' } },
+    { path: '/manager/account', name: 'manager-account', component: AccountView, props: { kind: 'user' }, meta: { kind: 'user', title: 'Your account' } },
+    { path: '/invite/:token', name: 'invite', component: InviteView, meta: { title: 'Choose your password' } },
     { path: '/:rest(.*)*', name: 'not-found', component: NotFoundView, meta: { title: 'Not found' } },
   ],
 })

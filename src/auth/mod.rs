@@ -1,5 +1,6 @@
 //! Authentication: password hashing (argon2id) and login tokens (JWT).
 
+pub mod invitation;
 pub mod password;
 pub mod token;
 

@@ -46,10 +46,13 @@ impl Hasher {
             .map_err(|e| anyhow::anyhow!("cannot hash a password: {e}"))
     }
 
-    /// Whether `password` matches `hash`; with no hash (unknown account) the
-    /// same work is done against a dummy and the answer is `false`.
+    /// Whether `password` matches `hash`; with no hash (unknown account) or
+    /// one that is not a hash, the same work is done against a dummy and the
+    /// answer is `false`.
     pub fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        let (target, real) = match hash {
+        // An account without a usable hash (invited, not yet set) costs the
+        // same work as any other, so timing does not tell it apart.
+        let (target, real) = match hash.filter(|h| PasswordHash::new(h).is_ok()) {
             Some(h) => (h, true),
             None => (self.dummy.as_str(), false),
         };

@@ -22,6 +22,10 @@ pub struct Claims {
     pub kind: AccountKind,
     /// The account's token version when the token was issued.
     pub ver: i64,
+    /// The token's own id, by which signing out revokes it (tokens from
+    /// before there were ids have none and cannot be signed out one by one).
+    #[serde(default)]
+    pub jti: String,
     pub iat: u64,
     pub nbf: u64,
     pub exp: u64,
@@ -64,10 +68,13 @@ impl TokenKeys {
     /// Issues a token; returns it with its expiry (seconds since the epoch).
     pub fn issue(&self, kind: AccountKind, account_id: i64, version: i64) -> anyhow::Result<(String, u64)> {
         let now = jsonwebtoken::get_current_timestamp();
+        let mut id = [0u8; 16];
+        super::random_bytes(&mut id)?;
         let claims = Claims {
             sub: account_id.to_string(),
             kind,
             ver: version,
+            jti: id.iter().map(|b| format!("{b:02x}")).collect(),
             iat: now,
             nbf: now,
             exp: now + self.ttl_secs,
@@ -160,6 +167,9 @@ mod tests {
         assert_eq!(claims.kind, AccountKind::Admin);
         assert_eq!(claims.ver, 3);
         assert_eq!(claims.exp, exp);
+        assert_eq!(claims.jti.len(), 32);
+        let (again, _) = keys.issue(AccountKind::Admin, 7, 3).unwrap();
+        assert_ne!(keys.verify(&again).unwrap().jti, claims.jti, "every token has its own id");
     }
 
     #[test]

@@ -4,14 +4,14 @@
 //! seeded; the logins are printed.
 
 use crate::{
-    access::Scope,
+    access::{Acting, Scope},
     app::AppState,
     domain::{
-        Actor, AdminRole, AuditMeta, Author, Body, CompanyId, Email, FieldError, Name, NewTicket, Opener, Sender,
-        Status, Subject,
+        AdminRole, AuditMeta, Author, Body, CompanyId, Email, FieldError, Name, NewTicket, Opener, Sender, Status,
+        Subject,
     },
     service::{
-        accounts::{NewAdmin, NewUser},
+        accounts::{Credential, NewAdmin, NewUser},
         tickets::Post,
     },
     store::Store,
@@ -163,17 +163,21 @@ const SCRIPTS: &[Script] = &[
     },
 ];
 
-/// Seeds the demo into an empty database; a database with any account is left alone.
-pub async fn seed(state: &AppState) -> anyhow::Result<()> {
-    if !state.store.has_no_accounts().await? {
-        eprintln!("the database already has accounts; demo data is only seeded into an empty database");
-        return Ok(());
+/// Seeds the demo into an empty database and answers true; a database with
+/// any account or company is left alone (false).
+pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
+    if !state.store.is_empty().await? {
+        return Ok(false);
     }
     let hash = state.hasher.hash_async(DEMO_PASSWORD.to_string()).await?;
     seed_rows(&state.store, &hash).await?;
     print_logins();
-    Ok(())
+    Ok(true)
 }
+
+/// What `ticketing demo` says about a database that already has data.
+pub const NOT_EMPTY: &str =
+    "the database already has accounts or companies; demo data is only seeded into an empty database";
 
 fn print_logins() {
     eprintln!(
@@ -200,13 +204,13 @@ async fn seed_rows(store: &Store, hash: &str) -> anyhow::Result<()> {
     let name = |s: &str| valid(Name::parse(s));
     let mut companies = Vec::new();
     for company in ["Acme Bakery", "Northwind Legal"] {
-        companies.push(store.create_company(name(company)?, Actor::Cli, meta()).await?);
+        companies.push(store.create_company(name(company)?, Acting::Cli.actor(), meta()).await?);
     }
     let user = |email: &str, display: &str, of: &[CompanyId]| -> anyhow::Result<NewUser> {
         Ok(NewUser {
             email: valid(Email::parse(email))?,
             name: name(display)?,
-            password_hash: hash.to_string(),
+            credential: Credential::Password(hash.to_string()),
             companies: of.to_vec(),
         })
     };
@@ -215,10 +219,10 @@ async fn seed_rows(store: &Store, hash: &str) -> anyhow::Result<()> {
         ("manager@acme.example", "Alice Baker", companies[0]),
         ("manager@northwind.example", "Nora West", companies[1]),
     ] {
-        let id = store.create_user(user(email, display, &[company])?, Actor::Cli, meta()).await?;
+        let id = store.create_user(user(email, display, &[company])?, Acting::Cli, meta()).await?;
         managers.push((id, display));
     }
-    store.create_user(user("consultant@example.com", "Carl Consultant", &companies)?, Actor::Cli, meta()).await?;
+    store.create_user(user("consultant@example.com", "Carl Consultant", &companies)?, Acting::Cli, meta()).await?;
     let mut admins = Vec::new();
     for (email, display, role) in [
         ("owner@example.com", "Olivia Owner", AdminRole::PlatformOwner),
@@ -230,9 +234,9 @@ async fn seed_rows(store: &Store, hash: &str) -> anyhow::Result<()> {
             email: valid(Email::parse(email))?,
             name: name(display)?,
             role,
-            password_hash: hash.to_string(),
+            credential: Credential::Password(hash.to_string()),
         };
-        admins.push((store.create_admin(admin, Actor::Cli, meta()).await?, display));
+        admins.push((store.create_admin(admin, Acting::Cli, meta()).await?, display));
     }
     let subjects = |names: &[&str]| names.iter().map(|s| valid(Subject::parse(s))).collect::<anyhow::Result<Vec<_>>>();
     let owner = admins[0].0;

@@ -85,10 +85,16 @@ pub enum Command {
     /// Check integrity, foreign keys and the audit log; non-zero on a problem.
     Check,
     /// Exit 0 when the server's /healthz answers 200 (for service managers).
+    /// It checks http://<address>/healthz, the address being --bind, else
+    /// server.bind from the config (an address on every interface is asked
+    /// on loopback), unless --url names the whole URL.
     Healthcheck {
-        /// Default: http://<server.bind>/healthz
-        #[arg(long)]
+        /// The whole URL to ask, e.g. http://127.0.0.1:8080/healthz.
+        #[arg(long, conflicts_with = "bind")]
         url: Option<String>,
+        /// The address the server listens on (as given to `serve --bind`).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
     },
     /// Show the configuration.
     #[command(subcommand)]
@@ -103,25 +109,46 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CompanyCommand {
-    /// Create a company; prints its id.
+    /// Create a company; prints its id. A name that is taken (ignoring case
+    /// and surrounding spaces) is refused.
     Create {
+        /// The company's name, as managers and the team see it.
         #[arg(long)]
         name: String,
     },
-    /// List companies.
+    /// List companies with their state, managers and open tickets.
     List,
+    /// Give a company a new name.
+    Rename {
+        /// The company's id (see `company list`).
+        id: i64,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Suspend a company: its managers can no longer act for it; its tickets stay.
+    Suspend {
+        /// The company's id.
+        id: i64,
+    },
+    /// Let a suspended company's managers work again.
+    Reactivate {
+        /// The company's id.
+        id: i64,
+    },
 }
 
 /// What every new account is given on the command line.
 #[derive(Debug, Args)]
 pub struct NewAccountArgs {
-    /// The email the person signs in with.
+    /// The email the person signs in with (unique among accounts of this kind).
     #[arg(long)]
     pub email: String,
-    /// The name others see.
+    /// The person's name, as others see it.
     #[arg(long)]
     pub name: String,
-    /// Read the password from standard input instead of generating one.
+    /// Read the password from standard input instead of printing an
+    /// invitation link for the person to choose one.
     #[arg(long)]
     pub password_stdin: bool,
 }
@@ -136,23 +163,36 @@ pub enum AccountCommand {
         /// The account's email.
         email: String,
     },
-    /// Set an account's password from standard input; its tokens stop working.
+    /// Enable a disabled account again.
+    Enable {
+        /// The account's email.
+        email: String,
+    },
+    /// Print a new one-time invitation link for the account (to set a
+    /// password); the old link and the account's tokens stop working.
+    Invite {
+        /// The account's email.
+        email: String,
+    },
+    /// Set an account's password from standard input (piped, or with
+    /// --password-stdin); its tokens stop working.
     SetPassword {
         /// The account's email.
         email: String,
-        #[arg(long, required = true)]
+        /// Read the password from standard input even when it is a terminal.
+        #[arg(long)]
         password_stdin: bool,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a manager of one or more companies; prints the new id. Without
-    /// --password-stdin a strong password is generated and printed once on stderr.
+    /// Create a manager of one or more companies; prints the new id, and an
+    /// invitation link on stderr unless --password-stdin gives the password.
     Create {
         #[command(flatten)]
         account: NewAccountArgs,
-        /// A company the user manages; repeat for several.
+        /// A company the user manages (its id); repeat for several.
         #[arg(long = "company", value_name = "ID", required = true)]
         companies: Vec<i64>,
     },
@@ -162,8 +202,8 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create a platform admin; prints the new id. Without --password-stdin a
-    /// strong password is generated and printed once on stderr.
+    /// Create a member of the platform team; prints the new id, and an
+    /// invitation link on stderr unless --password-stdin gives the password.
     Create {
         #[command(flatten)]
         account: NewAccountArgs,
@@ -214,7 +254,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let state = crate::app::AppState::open(load_config(&cli, None)?)?;
-            demo::seed(&state).await
+            if !demo::seed(&state).await? {
+                anyhow::bail!(demo::NOT_EMPTY);
+            }
+            Ok(())
         }
         Command::Company(cmd) => accounts::company(load_config(&cli, None)?, cmd).await,
         Command::User(cmd) => accounts::user(load_config(&cli, None)?, cmd).await,
@@ -223,9 +266,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => ops::backup(&load_config(&cli, None)?, file),
         Command::Restore { file } => ops::restore(&load_config(&cli, None)?, file),
         Command::Check => ops::check(&load_config(&cli, None)?),
-        Command::Healthcheck { url } => ops::healthcheck(&load_config(&cli, None)?, url.as_deref()),
+        Command::Healthcheck { url, bind } => ops::healthcheck(&load_config(&cli, bind.clone())?, url.as_deref()),
         Command::Config(ConfigCommand::Show) => {
-            print!("{}", load_config(&cli, None)?.redacted_toml());
+            let config = load_config(&cli, None)?;
+            println!("# signing secret: {}", config.secret_source());
+            print!("{}", config.redacted_toml());
             Ok(())
         }
     }

@@ -1,4 +1,4 @@
-//! `ticketing serve`: migrate, then serve until SIGTERM or Ctrl-C; in-flight
+//! `ticketing serve`: take the port, migrate, then serve until SIGTERM or Ctrl-C; in-flight
 //! requests finish before the process exits 0.
 
 use anyhow::Context;
@@ -7,10 +7,12 @@ use crate::{app::AppState, config::Config};
 
 pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.server.bind.clone();
+    // The port first: a busy port fails before any file is touched.
+    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let _lock = super::ops::ServerLock::acquire(&config)?;
     let state = AppState::open(config)?;
-    if demo {
-        super::demo::seed(&state).await?;
+    if demo && !super::demo::seed(&state).await? {
+        tracing::info!("the database has data already; no demo seeded");
     }
     if state.store.has_no_owner().await? {
         tracing::warn!(
@@ -18,7 +20,6 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             state.store.location()
         );
     }
-    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), database = %state.store.location(), "listening on http://{addr}");
     crate::http::serve(listener, state, shutdown_signal()).await?;

@@ -35,10 +35,24 @@ pub enum AuditAction {
     AdminDisable,
     #[serde(rename = "admin.password.update")]
     AdminPasswordUpdate,
+    #[serde(rename = "auth.logout")]
+    AuthLogout,
+    #[serde(rename = "company.update")]
+    CompanyUpdate,
+    #[serde(rename = "user.update")]
+    UserUpdate,
+    #[serde(rename = "admin.update")]
+    AdminUpdate,
+    #[serde(rename = "account.invite")]
+    AccountInvite,
+    #[serde(rename = "account.password_set")]
+    AccountPasswordSet,
+    #[serde(rename = "account.password_change")]
+    AccountPasswordChange,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::TicketCreate,
         AuditAction::TicketMessageCreate,
         AuditAction::TicketStatusUpdate,
@@ -52,6 +66,13 @@ impl AuditAction {
         AuditAction::AdminCreate,
         AuditAction::AdminDisable,
         AuditAction::AdminPasswordUpdate,
+        AuditAction::AuthLogout,
+        AuditAction::CompanyUpdate,
+        AuditAction::UserUpdate,
+        AuditAction::AdminUpdate,
+        AuditAction::AccountInvite,
+        AuditAction::AccountPasswordSet,
+        AuditAction::AccountPasswordChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +90,13 @@ impl AuditAction {
             AuditAction::AdminCreate => "admin.create",
             AuditAction::AdminDisable => "admin.disable",
             AuditAction::AdminPasswordUpdate => "admin.password.update",
+            AuditAction::AuthLogout => "auth.logout",
+            AuditAction::CompanyUpdate => "company.update",
+            AuditAction::UserUpdate => "user.update",
+            AuditAction::AdminUpdate => "admin.update",
+            AuditAction::AccountInvite => "account.invite",
+            AuditAction::AccountPasswordSet => "account.password_set",
+            AuditAction::AccountPasswordChange => "account.password_change",
         }
     }
 

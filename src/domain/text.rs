@@ -220,20 +220,35 @@ impl Email {
 pub struct Password(String);
 
 impl Password {
-    pub const MIN_CHARS: usize = 8;
-    pub const MAX_BYTES: usize = 1024;
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 1024;
 
-    /// A password for a new account or a password change.
-    pub fn new_secret(raw: &str) -> Result<Self, FieldError> {
-        if raw.chars().count() < Self::MIN_CHARS {
+    /// A password someone chose for their account (`email`'s): 12 to 1,024
+    /// characters, not the email (or its part before the `@`), and not one
+    /// that zxcvbn (its lists of common passwords and words ship in the
+    /// binary) guesses in under a million tries: a common password with
+    /// digits added, a repeat, a sequence, a row of keys.
+    pub fn new_secret(raw: &str, email: &str) -> Result<Self, FieldError> {
+        let field = "password";
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
             return Err(FieldError::new(
-                "password",
+                field,
                 "too_short",
-                format!("must be at least {} characters", Self::MIN_CHARS),
+                format!("must be at least {} characters (a few words make a good one)", Self::MIN_CHARS),
             ));
         }
-        if raw.len() > Self::MAX_BYTES {
-            return Err(FieldError::new("password", "too_long", "is too long"));
+        if chars > Self::MAX_CHARS {
+            return Err(FieldError::new(field, "too_long", format!("must be at most {} characters", Self::MAX_CHARS)));
+        }
+        let folded = raw.trim().to_lowercase();
+        let email = email.trim().to_lowercase();
+        let local = email.split('@').next().unwrap_or_default();
+        if folded == email || (!local.is_empty() && folded == local) {
+            return Err(FieldError::new(field, "is_email", "must not be your email address"));
+        }
+        if let Some(why) = common(raw, &email) {
+            return Err(FieldError::new(field, "too_common", why));
         }
         Ok(Password(raw.to_string()))
     }
@@ -241,6 +256,28 @@ impl Password {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// Why a password is too easy to guess, when it is one common password or
+/// one simple pattern from end to end.
+fn common(raw: &str, email: &str) -> Option<&'static str> {
+    use zxcvbn::{Score, feedback::Warning};
+    let estimate = zxcvbn::zxcvbn(raw, &[email]);
+    // Below 10^6 guesses: a common password, perhaps with digits added, or a
+    // pattern; anything stronger is the person's choice.
+    if estimate.score() > Score::One {
+        return None;
+    }
+    Some(match estimate.feedback().and_then(|f| f.warning()) {
+        Some(
+            Warning::StraightRowsOfKeysAreEasyToGuess
+            | Warning::ShortKeyboardPatternsAreEasyToGuess
+            | Warning::RepeatsLikeAaaAreEasyToGuess
+            | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess
+            | Warning::SequencesLikeAbcAreEasyToGuess,
+        ) => "is a simple pattern (a repeat, a sequence or a row of keys); choose another",
+        _ => "is one of the most common passwords (or close to one); choose another",
+    })
 }
 
 impl std::fmt::Debug for Password {
@@ -321,8 +358,27 @@ mod tests {
 
     #[test]
     fn passwords_are_never_printed() {
-        let p = Password::new_secret("correct horse").unwrap();
+        let p = Password::new_secret("correct horse battery", "ada@acme.test").unwrap();
         assert_eq!(format!("{p:?}"), "Password(..)");
-        assert!(Password::new_secret("short").is_err());
+    }
+
+    #[test]
+    fn a_password_is_long_enough_not_the_email_and_not_common() {
+        let email = "ada.baker@acme.test";
+        let code = |raw: &str| Password::new_secret(raw, email).err().map(|e| e.code);
+        assert_eq!(code("short pass"), Some("too_short"));
+        assert_eq!(code(&"x1".repeat(513)), Some("too_long"));
+        assert_eq!(code("ADA.BAKER@acme.test"), Some("is_email"));
+        assert_eq!(code("ada.baker@acme.test "), Some("is_email"));
+        for common in
+            ["123456789012", "qwertyuiopasdfgh", "aaaaaaaaaaaaaaa", "abcdefghijklmn", "password1234", "iloveyou1234"]
+        {
+            assert_eq!(code(common), Some("too_common"), "{common}");
+        }
+        for fine in ["correct horse battery", "demo-password", "Tr4in-station-umbrella", "ünïcødé pässwörd"] {
+            assert_eq!(code(fine), None, "{fine}");
+        }
+        let why = Password::new_secret("123456789012", email).unwrap_err().message;
+        assert!(why.contains("choose another"), "{why}");
     }
 }

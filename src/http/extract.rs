@@ -16,7 +16,7 @@ use super::{client::ClientIp, error::ApiError};
 use crate::{
     access::{Reader, Scope, Viewer},
     app::AppState,
-    domain::{AccountKind, AdminId, AuditMeta, UserId},
+    domain::{AccountKind, AdminId, AuditMeta, Timestamp, UserId},
     limits::Writer,
     store::{AdminRecord, Membership, StoreResult, UserRecord},
 };
@@ -85,25 +85,34 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 
 const INVALID_TOKEN: &str = "the token is invalid or expired; sign in again";
 
+/// The token a request was made with, once verified: what signing it out needs.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub jti: String,
+    pub expires: Timestamp,
+}
+
 /// An account that a token can stand for, as each request re-reads it.
 trait SignedIn: Sized {
     const KIND: AccountKind;
 
-    async fn load(state: &AppState, id: i64) -> StoreResult<Option<Self>>;
+    /// The account, and whether this token (by its id) was signed out.
+    async fn load(state: &AppState, id: i64, jti: &str, session: Session) -> StoreResult<Option<(Self, bool)>>;
 
     /// Whether the account is active, and its token version.
     fn standing(&self) -> (bool, i64);
 }
 
 /// The account the request's bearer token names, if the token is sound, of
-/// this kind, and still matches an active account.
+/// this kind, not signed out, and still matches an active account.
 async fn signed_in<A: SignedIn>(parts: &Parts, state: &AppState) -> Result<A, ApiError> {
     let token = bearer(&parts.headers)?;
     let claims = state.keys.verify(token).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
     let id =
         claims.account_id().filter(|_| claims.kind == A::KIND).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
-    match A::load(state, id).await? {
-        Some(account) if account.standing() == (true, claims.ver) => Ok(account),
+    let session = Session { jti: claims.jti.clone(), expires: Timestamp(claims.exp as i64 * 1_000_000) };
+    match A::load(state, id, &claims.jti, session).await? {
+        Some((account, false)) if account.standing() == (true, claims.ver) => Ok(account),
         _ => Err(ApiError::unauthorized(INVALID_TOKEN)),
     }
 }
@@ -112,14 +121,15 @@ async fn signed_in<A: SignedIn>(parts: &Parts, state: &AppState) -> Result<A, Ap
 pub struct TenantUser {
     pub user: UserRecord,
     pub memberships: Vec<Membership>,
+    pub session: Session,
 }
 
 impl SignedIn for TenantUser {
     const KIND: AccountKind = AccountKind::User;
 
-    async fn load(state: &AppState, id: i64) -> StoreResult<Option<Self>> {
-        let found = state.store.tenant_account(UserId(id)).await?;
-        Ok(found.map(|(user, memberships)| TenantUser { user, memberships }))
+    async fn load(state: &AppState, id: i64, jti: &str, session: Session) -> StoreResult<Option<(Self, bool)>> {
+        let found = state.store.tenant_account(UserId(id), jti.to_string()).await?;
+        Ok(found.map(|(user, memberships, revoked)| (TenantUser { user, memberships, session }, revoked)))
     }
 
     fn standing(&self) -> (bool, i64) {
@@ -170,7 +180,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let TenantUser { user, mut memberships } = TenantUser::from_request_parts(parts, state).await?;
+        let TenantUser { user, mut memberships, .. } = TenantUser::from_request_parts(parts, state).await?;
         let not_a_member = || ApiError::forbidden("not_a_member", "you are not a member of this company");
         let company = match parts.headers.get("x-company-id") {
             Some(raw) => {
@@ -191,6 +201,12 @@ where
                 }
             },
         };
+        if !company.active {
+            return Err(ApiError::forbidden(
+                "company_suspended",
+                "this company's account is suspended; contact the platform's support team",
+            ));
+        }
         Ok(Tenant { user, company })
     }
 }
@@ -198,6 +214,7 @@ where
 /// A signed-in platform admin of any role, re-read from the database.
 pub struct PlatformAdmin {
     pub admin: AdminRecord,
+    pub session: Session,
 }
 
 impl PlatformAdmin {
@@ -224,8 +241,9 @@ impl PlatformAdmin {
 impl SignedIn for PlatformAdmin {
     const KIND: AccountKind = AccountKind::Admin;
 
-    async fn load(state: &AppState, id: i64) -> StoreResult<Option<Self>> {
-        Ok(state.store.staff_account(AdminId(id)).await?.map(|admin| PlatformAdmin { admin }))
+    async fn load(state: &AppState, id: i64, jti: &str, session: Session) -> StoreResult<Option<(Self, bool)>> {
+        let found = state.store.staff_account(AdminId(id), jti.to_string()).await?;
+        Ok(found.map(|(admin, revoked)| (PlatformAdmin { admin, session }, revoked)))
     }
 
     fn standing(&self) -> (bool, i64) {
@@ -261,5 +279,12 @@ where
             return Err(ApiError::forbidden("forbidden_role", "only platform owners and admins may do this"));
         }
         Ok(FullAdmin(admin))
+    }
+}
+
+impl PlatformAdmin {
+    /// The member of the team as the maker of an account change.
+    pub fn acting(&self) -> crate::access::Acting {
+        crate::access::Acting::Admin(self.id(), self.admin.role)
     }
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::{
     access::{TeamView, may_read_coverage, team_view},
     domain::{Actor, AdminId, AdminRole, AuditAction, AuditEntry, AuditMeta, Subject},
-    store::{CompanyRecord, Store, StoreError, StoreResult, TeamMemberRecord, Tx},
+    store::{Store, StoreError, StoreResult, TeamMemberRecord, Tx},
 };
 
 /// The team as one member sees it.
@@ -44,11 +44,6 @@ impl Store {
             Box::pin(replace_coverage(tx, *actor, *of, subjects, meta))
         })
         .await
-    }
-
-    /// Every tenant company, by name.
-    pub async fn companies(&self) -> StoreResult<Vec<CompanyRecord>> {
-        self.read((), |tx, ()| tx.companies()).await
     }
 }
 

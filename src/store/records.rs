@@ -178,7 +178,19 @@ pub struct TicketCounts {
 pub struct CompanyRecord {
     pub id: CompanyId,
     pub name: String,
+    /// A suspended company's managers cannot act for it.
+    pub active: bool,
     pub created: Timestamp,
+}
+
+/// A company with what its list shows: its managers and open tickets.
+#[derive(Debug, Clone)]
+pub struct CompanyOverview {
+    pub company: CompanyRecord,
+    /// Active managers.
+    pub managers: i64,
+    /// Tickets not solved or closed.
+    pub open_tickets: i64,
 }
 
 /// A company as a member sees it in their list of companies.
@@ -186,6 +198,35 @@ pub struct CompanyRecord {
 pub struct Membership {
     pub company: Named<CompanyId>,
     pub role: String,
+    /// Whether the company is active (not suspended).
+    pub active: bool,
+}
+
+/// A manager with the companies they manage.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    pub user: UserRecord,
+    pub companies: Vec<Membership>,
+}
+
+/// A one-time link, as its hash finds it.
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub id: i64,
+    pub kind: crate::domain::AccountKind,
+    pub account_id: i64,
+    pub expires: Timestamp,
+    pub used: Option<Timestamp>,
+}
+
+/// An invitation to write: who it is for, the hash of its token, until when.
+#[derive(Debug, Clone)]
+pub struct InvitationInsert<'a> {
+    pub kind: crate::domain::AccountKind,
+    pub account_id: i64,
+    pub token_hash: &'a str,
+    pub at: Timestamp,
+    pub expires: Timestamp,
 }
 
 /// What every account has: who it is and whether its tokens still hold.

@@ -6,8 +6,9 @@
 use async_trait::async_trait;
 
 use super::{
-    AdminRecord, AuditRecord, CompanyRecord, Credentials, MessageInsert, MessageRecord, StoreResult, TicketCounts,
-    TicketInsert, TicketRecord, TicketState, TicketSummary, TicketVersion, UserRecord,
+    AdminRecord, AuditRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert, InvitationRecord, Manager,
+    MessageInsert, MessageRecord, StoreResult, TicketCounts, TicketInsert, TicketRecord, TicketState, TicketSummary,
+    TicketVersion, UserRecord,
 };
 use crate::{
     access::{Audience, Reader, Scope, Viewer},
@@ -96,11 +97,90 @@ pub trait TicketTx: Send {
 
 #[async_trait]
 pub trait AccountTx: Send {
-    async fn insert_company(&mut self, name: &str, at: Timestamp) -> StoreResult<CompanyId>;
+    /// A new company; `name_key` is its name folded for uniqueness.
+    async fn insert_company(&mut self, name: &str, name_key: &str, at: Timestamp) -> StoreResult<CompanyId>;
+
+    /// The company whose folded name is `name_key`, if any.
+    async fn company_by_name_key(&mut self, name_key: &str) -> StoreResult<Option<CompanyId>>;
 
     async fn companies(&mut self) -> StoreResult<Vec<CompanyRecord>>;
 
     async fn company_exists(&mut self, id: CompanyId) -> StoreResult<bool>;
+
+    async fn company(&mut self, id: CompanyId) -> StoreResult<Option<CompanyRecord>>;
+
+    /// Up to `page.limit + 1` companies, newest first, whose name contains
+    /// `search` (case-insensitively), with their managers and open tickets.
+    async fn company_page(&mut self, search: Option<&str>, page: &PageRequest) -> StoreResult<Vec<CompanyOverview>>;
+
+    /// One company with its counts.
+    async fn company_overview(&mut self, id: CompanyId) -> StoreResult<Option<CompanyOverview>>;
+
+    /// Renames a company and/or suspends or reactivates it.
+    async fn update_company(
+        &mut self,
+        id: CompanyId,
+        name: Option<(&str, &str)>,
+        active: Option<bool>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
+    /// A company's managers (active or not), by name, with all their companies.
+    async fn company_managers(&mut self, company: CompanyId) -> StoreResult<Vec<Manager>>;
+
+    /// Renames and/or enables or disables a user; disabling moves the token
+    /// version on.
+    async fn update_user(
+        &mut self,
+        id: UserId,
+        name: Option<&str>,
+        active: Option<bool>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
+    /// Replaces a user's companies.
+    async fn set_memberships(&mut self, user: UserId, companies: &[CompanyId], at: Timestamp) -> StoreResult<()>;
+
+    /// Renames, changes the role of and/or enables or disables an admin;
+    /// disabling moves the token version on.
+    async fn update_admin(
+        &mut self,
+        id: AdminId,
+        name: Option<&str>,
+        role: Option<AdminRole>,
+        active: Option<bool>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
+    /// How many active owners there are.
+    async fn active_owner_count(&mut self) -> StoreResult<i64>;
+
+    /// Moves an account's token version on (every token issued before stops
+    /// working); answers the new version.
+    async fn bump_token_version(&mut self, kind: AccountKind, id: i64, at: Timestamp) -> StoreResult<i64>;
+
+    /// Replaces an account's password hash by id; answers the new token version.
+    async fn set_password_hash_of(&mut self, kind: AccountKind, id: i64, hash: &str, at: Timestamp)
+    -> StoreResult<i64>;
+
+    /// An account's stored hash and state, by id.
+    async fn credentials_of(&mut self, kind: AccountKind, id: i64) -> StoreResult<Option<Credentials>>;
+
+    async fn insert_invitation(&mut self, invitation: &InvitationInsert<'_>) -> StoreResult<()>;
+
+    /// Marks every unused invitation of the account used (they stop working).
+    async fn revoke_invitations(&mut self, kind: AccountKind, id: i64, at: Timestamp) -> StoreResult<()>;
+
+    async fn invitation_by_hash(&mut self, token_hash: &str) -> StoreResult<Option<InvitationRecord>>;
+
+    async fn use_invitation(&mut self, id: i64, at: Timestamp) -> StoreResult<()>;
+
+    /// Keeps a token's id as revoked until it would have expired, and forgets
+    /// the ones that have.
+    async fn revoke_token(&mut self, jti: &str, expires: Timestamp, now: Timestamp) -> StoreResult<()>;
+
+    /// Whether a token's id was revoked.
+    async fn token_revoked(&mut self, jti: &str) -> StoreResult<bool>;
 
     /// Whether an account of this kind has this email (case-insensitively).
     async fn email_taken(&mut self, kind: AccountKind, email: &str) -> StoreResult<bool>;
@@ -143,19 +223,6 @@ pub trait AccountTx: Send {
     async fn admin_by_email(&mut self, email: &str) -> StoreResult<Option<AdminRecord>>;
 
     async fn admins(&mut self) -> StoreResult<Vec<AdminRecord>>;
-
-    /// Disables an account found by email and moves its token version on;
-    /// its id, or `None` when there is no such account.
-    async fn disable_account(&mut self, kind: AccountKind, email: &str, at: Timestamp) -> StoreResult<Option<i64>>;
-
-    /// Replaces an account's password hash and moves its token version on.
-    async fn set_password_hash(
-        &mut self,
-        kind: AccountKind,
-        email: &str,
-        password_hash: &str,
-        at: Timestamp,
-    ) -> StoreResult<Option<i64>>;
 
     /// How many accounts of both kinds there are.
     async fn account_count(&mut self) -> StoreResult<i64>;

@@ -1,7 +1,10 @@
 //! Every endpoint × every kind of caller → the expected status, in one table.
 //! The table must name every route of `src/http/api/mod.rs`, or this fails.
 
-use std::collections::BTreeSet;
+use std::{
+    collections::BTreeSet,
+    sync::atomic::{AtomicUsize, Ordering},
+};
 
 use axum::http::Method;
 use serde_json::{Value, json};
@@ -83,9 +86,19 @@ fn row(method: Method, route: &'static str, body: Option<fn(&Seed) -> Value>, ex
     Row { method, route, body, expect }
 }
 
+/// A number no earlier request used, for names and emails that must be new.
+fn fresh() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The password the `/me/password` rows change to (each is put back after).
+const NEW_PASSWORD: &str = "correct horse battery staple";
+
 /// The table: every route, what every caller gets. `{id}` is the billing
-/// ticket of Acme (assigned to `SupportAssigned`), or on the coverage routes
-/// the covering support agent.
+/// ticket of Acme (assigned to `SupportAssigned`); on the coverage routes
+/// the covering support agent; on the company routes Acme; on the manager
+/// and team routes a spare manager of Acme and a spare support agent.
 fn table() -> Vec<Row> {
     use Method as M;
     let anyone = expect![_ => 200];
@@ -105,6 +118,12 @@ fn table() -> Vec<Row> {
         expect![Owner | Admin | SupportCovering | SupportAssigned => 204, SupportNotCovering => 404, _ => 401];
     let full_staff =
         expect![Owner | Admin => 200, SupportCovering | SupportNotCovering | SupportAssigned => 403, _ => 401];
+    let full_staff_201 =
+        expect![Owner | Admin => 201, SupportCovering | SupportNotCovering | SupportAssigned => 403, _ => 401];
+    let any_manager_204 =
+        expect![OwnManager | OtherManager | BothAsAcme | BothAsGlobex | BothNoHeader | ForeignHeader => 204, _ => 401];
+    let staff_204 = expect![Owner | Admin | SupportCovering | SupportNotCovering | SupportAssigned => 204, _ => 401];
+    let nobody = expect![_ => 404];
     let own_coverage =
         expect![Owner | Admin | SupportCovering => 200, SupportNotCovering | SupportAssigned => 403, _ => 401];
     vec![
@@ -114,6 +133,17 @@ fn table() -> Vec<Row> {
         row(M::GET, "/api/openapi.json", None, anyone),
         row(M::POST, "/api/auth/login", Some(|_| json!({"email": "ada@acme.test", "password": PASSWORD})), anyone),
         row(M::GET, "/api/me", None, any_manager),
+        row(M::POST, "/api/auth/logout", None, any_manager_204),
+        row(M::POST, "/api/me/sessions/revoke-all", None, any_manager_204),
+        row(
+            M::POST,
+            "/api/me/password",
+            Some(|_| json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD})),
+            any_manager,
+        ),
+        // A guessed link is unknown to everyone; the link's own tests use real ones.
+        row(M::GET, "/api/auth/invitations/{token}", None, nobody),
+        row(M::POST, "/api/auth/invitations/{token}", Some(|_| json!({"password": NEW_PASSWORD})), nobody),
         row(M::GET, "/api/support/subjects", None, any_manager),
         row(M::GET, "/api/support/tickets", None, company_member),
         row(
@@ -138,6 +168,14 @@ fn table() -> Vec<Row> {
             anyone,
         ),
         row(M::GET, "/platform-admin/me", None, staff),
+        row(M::POST, "/platform-admin/auth/logout", None, staff_204),
+        row(M::POST, "/platform-admin/me/sessions/revoke-all", None, staff_204),
+        row(
+            M::POST,
+            "/platform-admin/me/password",
+            Some(|_| json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD})),
+            staff,
+        ),
         row(M::GET, "/platform-admin/subjects", None, staff),
         row(M::GET, "/platform-admin/tickets", None, staff),
         row(M::GET, "/platform-admin/tickets/counts", None, staff),
@@ -165,7 +203,36 @@ fn table() -> Vec<Row> {
         row(M::GET, "/platform-admin/team", None, staff),
         row(M::GET, "/platform-admin/team/coverage/{id}", None, own_coverage),
         row(M::PUT, "/platform-admin/team/coverage/{id}", Some(|_| json!({"subjects": ["billing"]})), full_staff),
-        row(M::GET, "/platform-admin/companies", None, staff),
+        row(
+            M::POST,
+            "/platform-admin/team",
+            Some(
+                |_| json!({"email": format!("new{}@platform.test", fresh()), "name": "New", "role": "platform_support"}),
+            ),
+            full_staff_201,
+        ),
+        row(M::PATCH, "/platform-admin/team/{id}", Some(|_| json!({"name": "Spare Agent"})), full_staff),
+        row(M::POST, "/platform-admin/team/{id}/invitation", None, full_staff),
+        row(M::GET, "/platform-admin/companies", None, full_staff),
+        row(
+            M::POST,
+            "/platform-admin/companies",
+            Some(|_| json!({"name": format!("Company {}", fresh())})),
+            full_staff_201,
+        ),
+        row(M::GET, "/platform-admin/companies/{id}", None, full_staff),
+        row(M::PATCH, "/platform-admin/companies/{id}", Some(|_| json!({"name": "Acme", "active": true})), full_staff),
+        row(M::GET, "/platform-admin/companies/{id}/users", None, full_staff),
+        row(
+            M::POST,
+            "/platform-admin/users",
+            Some(
+                |seed| json!({"email": format!("new{}@acme.test", fresh()), "name": "New", "company_ids": [seed.acme]}),
+            ),
+            full_staff_201,
+        ),
+        row(M::PATCH, "/platform-admin/users/{id}", Some(|_| json!({"name": "Spare Manager"})), full_staff),
+        row(M::POST, "/platform-admin/users/{id}/invitation", None, full_staff),
         row(M::GET, "/platform-admin/audit-log", None, full_staff),
     ]
 }
@@ -199,19 +266,55 @@ fn the_table_covers_every_route_in_the_route_table() {
 async fn every_endpoint_answers_every_caller_as_the_rules_say() {
     let app = TestApp::new().await;
     let seed = Seed::new(&app).await;
+    // Tokens are made for each request: signing out, signing out everywhere
+    // and a new password each end the sessions they are made with.
     let user = |id| app.user_token(id);
     let admin = |id| app.admin_token(id);
-    let (acme_tok, globex_tok, both_tok, disabled_user_tok) =
-        (user(seed.acme_manager), user(seed.globex_manager), user(seed.both_manager), user(seed.disabled_manager));
-    let disabled_admin_tok = admin(seed.disabled_admin);
+    let (disabled_user_tok, disabled_admin_tok) = (user(seed.disabled_manager), admin(seed.disabled_admin));
     seed.disable_accounts(&app);
+    let spare = |body: Value, path: &str| {
+        let req = app.post(path, body).bearer(&app.admin_token(seed.owner));
+        async move { req.send().await.expect(201).json }
+    };
+    let spare_manager = spare(
+        json!({"email": "spare@acme.test", "name": "Spare Manager", "company_ids": [seed.acme]}),
+        "/platform-admin/users",
+    )
+    .await["user"]["id"]
+        .as_i64()
+        .unwrap();
+    let spare_agent = spare(
+        json!({"email": "spare@platform.test", "name": "Spare Agent", "role": "platform_support"}),
+        "/platform-admin/team",
+    )
+    .await["admin"]["id"]
+        .as_i64()
+        .unwrap();
+    let password_hash =
+        |table: &str, id: i64| app.sql_text(&format!("SELECT password_hash FROM {table} WHERE id = {id}"));
+    let (user_hash, admin_hash) =
+        (password_hash("users", seed.acme_manager), password_hash("platform_admins", seed.owner));
 
     let mut failures = Vec::new();
     for row in table() {
         let is_admin_route = row.route.starts_with("/platform-admin");
-        let id = if row.route.contains("coverage") { seed.support_billing } else { seed.acme_billing };
-        let path = row.route.replace("{id}", &id.to_string());
+        let id = if row.route.contains("coverage") {
+            seed.support_billing.to_string()
+        } else if row.route.contains("/invitations/") {
+            "a-guessed-invitation-token".to_string()
+        } else if row.route.starts_with("/platform-admin/companies/") {
+            seed.acme.to_string()
+        } else if row.route.starts_with("/platform-admin/users/") {
+            spare_manager.to_string()
+        } else if row.route.starts_with("/platform-admin/team/") {
+            spare_agent.to_string()
+        } else {
+            seed.acme_billing.to_string()
+        };
+        let path = row.route.replace("{id}", &id).replace("{token}", &id);
         for caller in CALLERS {
+            let (acme_tok, globex_tok, both_tok) =
+                (user(seed.acme_manager), user(seed.globex_manager), user(seed.both_manager));
             let expected = (row.expect)(caller);
             let mut req = app.req(row.method.clone(), &path);
             if let Some(make) = row.body {
@@ -236,6 +339,11 @@ async fn every_endpoint_answers_every_caller_as_the_rules_say() {
                 Caller::Disabled => req.bearer(&disabled_user_tok).company(seed.acme),
             };
             let resp = req.send().await;
+            if row.route.ends_with("/me/password") {
+                app.sql_exec(&format!(
+                    "UPDATE users SET password_hash = '{user_hash}'; UPDATE platform_admins SET password_hash = '{admin_hash}';"
+                ));
+            }
             if resp.status.as_u16() != expected {
                 failures.push(format!(
                     "{} {} as {caller:?}: expected {expected}, got {} {}",

@@ -3,7 +3,11 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use ticketing::domain::{AccountKind, Actor};
+use ticketing::{
+    access::Acting,
+    domain::{AccountKind, UserId},
+    service::accounts::UserChanges,
+};
 
 use crate::support::{PASSWORD, SECRET, Seed, TestApp};
 
@@ -93,7 +97,12 @@ async fn disabling_an_account_or_changing_its_password_revokes_its_tokens_at_onc
     app.get("/api/me").bearer(&token).send().await.expect(200);
     app.state
         .store
-        .disable_account(AccountKind::User, "ada@acme.test".into(), Actor::Cli, Default::default())
+        .update_user(
+            UserId(seed.acme_manager),
+            UserChanges { active: Some(false), ..UserChanges::default() },
+            Acting::Cli,
+            Default::default(),
+        )
         .await
         .unwrap();
     app.get("/api/me").bearer(&token).send().await.problem(401, "unauthorized");
@@ -101,11 +110,7 @@ async fn disabling_an_account_or_changing_its_password_revokes_its_tokens_at_onc
     let admin_token = app.admin_token(seed.admin);
     app.get("/platform-admin/me").bearer(&admin_token).send().await.expect(200);
     let hash = app.state.hasher.hash("a brand new password").unwrap();
-    app.state
-        .store
-        .set_password(AccountKind::Admin, "admin@platform.test".into(), hash, Actor::Cli, Default::default())
-        .await
-        .unwrap();
+    app.state.store.set_password(AccountKind::Admin, seed.admin, hash, Default::default()).await.unwrap();
     app.get("/platform-admin/me").bearer(&admin_token).send().await.problem(401, "unauthorized");
     app.post("/platform-admin/auth/login", json!({"email": "admin@platform.test", "password": "a brand new password"}))
         .send()

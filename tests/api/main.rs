@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "a test that cannot unwrap has failed; the panic says where")]
 
 mod access_matrix;
+mod accounts;
 mod auth;
 mod cli;
 mod daily;

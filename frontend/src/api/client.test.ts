@@ -13,7 +13,7 @@ describe('the API client', () => {
       token: 'user-token',
       expiresAt: '2999-01-01T00:00:00Z',
       user: { id: 1, email: 'a@x', name: 'A', active: true, created_at: '2026-01-01T00:00:00Z' },
-      companies: [{ id: 7, name: 'Acme', role: 'manager' }],
+      companies: [{ id: 7, name: 'Acme', role: 'manager', active: true }],
       companyId: 7,
       pollSecs: 5,
     })

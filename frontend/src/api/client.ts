@@ -38,6 +38,8 @@ export interface RequestOptions {
   etag?: string | null
   /** For login: no token, and a 401 is the caller's to show. */
   anonymous?: boolean
+  /** A 401 is the caller's: the session is not sent to the login page. */
+  quiet?: boolean
 }
 
 export interface Answer<T> {
@@ -86,7 +88,7 @@ export async function call<T>(kind: Kind, path: string, options: RequestOptions 
   if (response.status === 304) return { notModified: true, data: null, etag: options.etag ?? null }
   if (!response.ok) {
     const problem = await problemOf(response)
-    if (problem.status === 401 && !options.anonymous) onUnauthorized(kind)
+    if (problem.status === 401 && !options.anonymous && !options.quiet) onUnauthorized(kind)
     throw problem
   }
   const data = response.status === 204 ? null : ((await response.json()) as T)

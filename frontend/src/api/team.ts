@@ -1,13 +1,14 @@
 // The platform team, companies and the subject catalogue, for agents.
 import { fetchJson } from './client'
-import type { Company, SubjectEntry, TeamMember } from './types'
+import type { Company, Page, SubjectEntry, TeamMember } from './types'
 
 export async function team(): Promise<TeamMember[]> {
   return (await fetchJson<{ items: TeamMember[] }>('admin', '/platform-admin/team')).items
 }
 
+/** The newest companies, for the list's company filter (owners and admins only). */
 export async function companies(): Promise<Company[]> {
-  return (await fetchJson<{ items: Company[] }>('admin', '/platform-admin/companies')).items
+  return (await fetchJson<Page<Company>>('admin', '/platform-admin/companies?limit=100')).items
 }
 
 export async function adminSubjects(): Promise<SubjectEntry[]> {

@@ -24,6 +24,13 @@ export type UiSettings = Schemas['UiSettings']
 export type FieldProblem = Schemas['FieldError']
 export type UserLogin = Schemas['UserLogin']
 export type AdminLogin = Schemas['AdminLogin']
+export type ManagerAccount = Schemas['ManagerAccount']
+export type Invitation = Schemas['Invitation']
+export type InvitationFor = Schemas['InvitationFor']
+export type Accepted = Schemas['Accepted']
+export type NewManager = Schemas['NewManager']
+export type NewTeamMember = Schemas['NewTeamMember']
+export type NewSession = Schemas['NewSession']
 
 /** One page of a keyset-paginated list. */
 export type Page<T> = Omit<Schemas['Page_Ticket'], 'items'> & { items: T[] }

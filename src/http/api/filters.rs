@@ -294,3 +294,28 @@ impl AuditQuery {
         Ok(errors.finish((filter, page))?)
     }
 }
+
+/// `GET /platform-admin/companies`: a search on the name, and the page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompanyQuery {
+    /// Only companies whose name contains this text (case-insensitively).
+    #[param(max_length = 200)]
+    q: Option<String>,
+    #[param(value_type = Option<PageRequest>, inline)]
+    limit: Option<String>,
+    #[param(value_type = Option<Cursor>, inline)]
+    cursor: Option<String>,
+}
+
+impl CompanyQuery {
+    pub fn parse(&self) -> Result<(Option<String>, PageRequest), ApiError> {
+        let mut errors = FieldErrors::default();
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some_and(|q| q.chars().count() > 200) {
+            errors.push(FieldError::new("q", "too_long", "must be at most 200 characters"));
+        }
+        let page = page(&mut errors, self.limit.as_deref(), self.cursor.as_deref());
+        Ok(errors.finish((q.map(str::to_string), page))?)
+    }
+}

@@ -3,6 +3,7 @@
 //! and the access-matrix test walks that document, so a route cannot exist
 //! without being documented and tested for every caller.
 
+mod accounts;
 mod admin_tickets;
 mod audit;
 mod auth;
@@ -28,6 +29,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::serve))
         .routes(routes!(auth::user_login))
         .routes(routes!(auth::user_me))
+        .routes(routes!(auth::user_logout))
+        .routes(routes!(auth::user_password))
+        .routes(routes!(auth::user_revoke_all))
+        .routes(routes!(auth::invitation_for, auth::accept_invitation))
         .routes(routes!(tenant_tickets::subjects))
         .routes(routes!(tenant_tickets::list, tenant_tickets::create))
         .routes(routes!(tenant_tickets::counts))
@@ -36,6 +41,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tenant_tickets::read))
         .routes(routes!(auth::admin_login))
         .routes(routes!(auth::admin_me))
+        .routes(routes!(auth::admin_logout))
+        .routes(routes!(auth::admin_password))
+        .routes(routes!(auth::admin_revoke_all))
         .routes(routes!(team::subjects))
         .routes(routes!(admin_tickets::list))
         .routes(routes!(admin_tickets::counts))
@@ -44,9 +52,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_tickets::set_status))
         .routes(routes!(admin_tickets::assign))
         .routes(routes!(admin_tickets::read))
-        .routes(routes!(team::list))
+        .routes(routes!(team::list, accounts::create_admin))
+        .routes(routes!(accounts::update_admin))
+        .routes(routes!(accounts::reinvite_admin))
         .routes(routes!(team::coverage, team::replace_coverage))
-        .routes(routes!(team::companies))
+        .routes(routes!(accounts::list_companies, accounts::create_company))
+        .routes(routes!(accounts::show_company, accounts::update_company))
+        .routes(routes!(accounts::company_users))
+        .routes(routes!(accounts::create_user))
+        .routes(routes!(accounts::update_user))
+        .routes(routes!(accounts::reinvite_user))
         .routes(routes!(audit::list))
 }
 

@@ -10,8 +10,8 @@ use crate::{
     domain::{AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId, WaitingOn},
     service::team::Team,
     store::{
-        AdminRecord, AuditRecord, CompanyRecord, Membership as MembershipRecord, MessageRecord, TicketDetail as Detail,
-        TicketRecord, UserRecord,
+        AdminRecord, AuditRecord, CompanyOverview, Manager, Membership as MembershipRecord, MessageRecord,
+        TicketDetail as Detail, TicketRecord, UserRecord,
     },
 };
 
@@ -205,16 +205,30 @@ impl TicketCounts {
     }
 }
 
+/// A tenant company, with its active managers and open tickets.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Company {
     pub id: CompanyId,
     pub name: String,
+    /// `false` while suspended: its managers cannot act for it.
+    pub active: bool,
     pub created_at: Timestamp,
+    /// Active managers.
+    pub managers: i64,
+    /// Tickets that are not solved or closed.
+    pub open_tickets: i64,
 }
 
-impl From<CompanyRecord> for Company {
-    fn from(c: CompanyRecord) -> Self {
-        Company { id: c.id, name: c.name, created_at: c.created }
+impl From<CompanyOverview> for Company {
+    fn from(c: CompanyOverview) -> Self {
+        Company {
+            id: c.company.id,
+            name: c.company.name,
+            active: c.company.active,
+            created_at: c.company.created,
+            managers: c.managers,
+            open_tickets: c.open_tickets,
+        }
     }
 }
 
@@ -224,12 +238,35 @@ pub struct Membership {
     pub id: CompanyId,
     pub name: String,
     pub role: String,
+    /// `false` while the company is suspended.
+    pub active: bool,
 }
 
 impl From<MembershipRecord> for Membership {
     fn from(m: MembershipRecord) -> Self {
-        Membership { id: m.company.id, name: m.company.name, role: m.role }
+        Membership { id: m.company.id, name: m.company.name, role: m.role, active: m.active }
     }
+}
+
+/// A manager with the companies they manage.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ManagerAccount {
+    pub user: User,
+    pub companies: Vec<Membership>,
+}
+
+impl From<Manager> for ManagerAccount {
+    fn from(m: Manager) -> Self {
+        ManagerAccount { user: m.user.into(), companies: memberships(m.companies) }
+    }
+}
+
+/// A one-time link to set a password, shown once to the person who made it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Invitation {
+    /// Open this link to set the password (it works once).
+    pub url: String,
+    pub expires_at: Timestamp,
 }
 
 /// Each company of a membership list.

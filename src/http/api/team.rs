@@ -1,10 +1,10 @@
-//! The platform team: members, their coverage, the companies and the subject
-//! catalogue as agents need them.
+//! The platform team: members, their coverage and the subject catalogue as
+//! agents need them.
 
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 
-use super::model::{self, Company, Items, TeamMember};
+use super::model::{self, Items, TeamMember};
 use crate::{
     app::AppState,
     config::SubjectEntry,
@@ -31,13 +31,6 @@ pub async fn subjects(State(state): State<AppState>, _admin: PlatformAdmin) -> J
 pub async fn list(State(state): State<AppState>, admin: PlatformAdmin) -> ApiResult<Json<Items<TeamMember>>> {
     let team = state.store.team(admin.id(), admin.admin.role).await?;
     Ok(Json(Items { items: model::team(team) }))
-}
-
-/// `GET /platform-admin/companies`: the tenant companies (for filters).
-#[utoipa::path(get, path = "/platform-admin/companies", tag = "platform", security(("admin_token" = [])),
-    responses((status = 200, description = "The tenant companies", body = Items<Company>)))]
-pub async fn companies(State(state): State<AppState>, _admin: PlatformAdmin) -> ApiResult<Json<Items<Company>>> {
-    Ok(Json(Items::of(state.store.companies().await?)))
 }
 
 /// The subjects a platform admin covers.

@@ -3,13 +3,14 @@
 //! version), so the account primitives take the kind.
 
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, Row, named_params};
+use rusqlite::{OptionalExtension, Row, params, types::Value};
 
-use super::SqliteTx;
+use super::{SqliteTx, query::Sql};
 use crate::{
-    domain::{AccountKind, AdminId, AdminRole, CompanyId, Timestamp, UserId},
+    domain::{AccountKind, AdminId, AdminRole, CompanyId, Cursor, PageRequest, Timestamp, UserId},
     store::{
-        AccountRecord, AccountTx, AdminRecord, CompanyRecord, Credentials, Membership, Named, StoreResult, UserRecord,
+        AccountRecord, AccountTx, AdminRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert,
+        InvitationRecord, Manager, Membership, Named, StoreResult, UserRecord,
     },
 };
 
@@ -22,6 +23,31 @@ fn table(kind: AccountKind) -> &'static str {
 
 const USER_COLUMNS: &str = "id, email, name, active, token_version, created_at";
 const ADMIN_COLUMNS: &str = "id, email, name, role, active, token_version, created_at";
+
+const COMPANY_COLUMNS: &str = "c.id, c.name, c.active, c.created_at";
+
+/// A company's active managers and open tickets (on the covering index of
+/// its tickets), after [`COMPANY_COLUMNS`].
+const COMPANY_COUNTS: &str = "(SELECT count(*) FROM company_memberships m JOIN users u ON u.id = m.user_id \
+     WHERE m.company_id = c.id AND u.active = 1), \
+     (SELECT count(*) FROM tickets t WHERE t.company_id = c.id AND t.status NOT IN ('solved', 'closed'))";
+
+fn company_from_row(r: &Row<'_>) -> rusqlite::Result<CompanyRecord> {
+    Ok(CompanyRecord { id: r.get(0)?, name: r.get(1)?, active: r.get(2)?, created: r.get(3)? })
+}
+
+fn overview_from_row(r: &Row<'_>) -> rusqlite::Result<CompanyOverview> {
+    Ok(CompanyOverview { company: company_from_row(r)?, managers: r.get(4)?, open_tickets: r.get(5)? })
+}
+
+fn membership_from_row(r: &Row<'_>) -> rusqlite::Result<Membership> {
+    Ok(Membership { company: Named { id: r.get(0)?, name: r.get(1)? }, role: r.get(2)?, active: r.get(3)? })
+}
+
+/// `text` for a LIKE pattern, its wildcards and the escape taken literally.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(AccountRecord {
@@ -52,20 +78,222 @@ fn admin_from_row(r: &Row<'_>) -> rusqlite::Result<AdminRecord> {
 /// one indexed lookup (by id, then the memberships by user), so that a
 /// disabled account or a changed password is seen on the very next request.
 pub const USER_WITH_MEMBERSHIPS_SQL: &str = "SELECT u.id, u.email, u.name, u.active, u.token_version, u.created_at, \
-     c.id, c.name, m.role FROM users u LEFT JOIN company_memberships m ON m.user_id = u.id \
+     c.id, c.name, m.role, c.active FROM users u LEFT JOIN company_memberships m ON m.user_id = u.id \
      LEFT JOIN companies c ON c.id = m.company_id WHERE u.id = ?1";
 
 #[async_trait]
 impl AccountTx for SqliteTx<'_> {
-    async fn insert_company(&mut self, name: &str, at: Timestamp) -> StoreResult<CompanyId> {
-        self.conn.prepare_cached("INSERT INTO companies(name, created_at) VALUES (?1, ?2)")?.execute((name, at))?;
+    async fn insert_company(&mut self, name: &str, name_key: &str, at: Timestamp) -> StoreResult<CompanyId> {
+        self.conn
+            .prepare_cached("INSERT INTO companies(name, name_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?
+            .execute((name, name_key, at))?;
         Ok(CompanyId(self.conn.last_insert_rowid()))
     }
 
+    async fn company_by_name_key(&mut self, name_key: &str) -> StoreResult<Option<CompanyId>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM companies WHERE name_key = ?1")?
+            .query_row([name_key], |r| r.get(0))
+            .optional()?)
+    }
+
     async fn companies(&mut self) -> StoreResult<Vec<CompanyRecord>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, created_at FROM companies ORDER BY name, id")?;
-        let rows = stmt.query_map([], |r| Ok(CompanyRecord { id: r.get(0)?, name: r.get(1)?, created: r.get(2)? }))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies c ORDER BY c.name, c.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_map([], company_from_row)?.collect::<Result<_, _>>()?)
+    }
+
+    async fn company(&mut self, id: CompanyId) -> StoreResult<Option<CompanyRecord>> {
+        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies c WHERE c.id = ?1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row([id], company_from_row).optional()?)
+    }
+
+    async fn company_page(&mut self, search: Option<&str>, page: &PageRequest) -> StoreResult<Vec<CompanyOverview>> {
+        let mut sql = Sql::new(&format!("SELECT {COMPANY_COLUMNS}, {COMPANY_COUNTS} FROM companies c WHERE 1"));
+        if let Some(words) = search {
+            // The name contains the words as typed (case-insensitively, as
+            // `name_key` is folded); `%` and `_` match themselves.
+            let pattern = format!("%{}%", like_escape(&words.trim().to_lowercase()));
+            sql.and("c.name_key LIKE ? ESCAPE '\\'", [Value::Text(pattern)]);
+        }
+        if let Some(Cursor { at, id, .. }) = page.after {
+            sql.and("(c.created_at, c.id) < (?, ?)", [Value::Integer(at), Value::Integer(id)]);
+        }
+        sql.push(&format!(" ORDER BY c.created_at DESC, c.id DESC LIMIT {}", page.limit + 1), []);
+        Ok(sql.query(self.conn, overview_from_row)?)
+    }
+
+    async fn company_overview(&mut self, id: CompanyId) -> StoreResult<Option<CompanyOverview>> {
+        let sql = format!("SELECT {COMPANY_COLUMNS}, {COMPANY_COUNTS} FROM companies c WHERE c.id = ?1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row([id], overview_from_row).optional()?)
+    }
+
+    async fn update_company(
+        &mut self,
+        id: CompanyId,
+        name: Option<(&str, &str)>,
+        active: Option<bool>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let (name, key) = name.unzip();
+        self.conn
+            .prepare_cached(
+                "UPDATE companies SET name = coalesce(?2, name), name_key = coalesce(?3, name_key),
+                     active = coalesce(?4, active), updated_at = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, name, key, active, at])?;
+        Ok(())
+    }
+
+    async fn company_managers(&mut self, company: CompanyId) -> StoreResult<Vec<Manager>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id IN
+               (SELECT user_id FROM company_memberships WHERE company_id = ?1) ORDER BY name, id"
+        );
+        let users: Vec<UserRecord> =
+            self.conn.prepare_cached(&sql)?.query_map([company], user_from_row)?.collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(users.len());
+        for user in users {
+            let companies = self.memberships(user.id).await?;
+            out.push(Manager { user, companies });
+        }
+        Ok(out)
+    }
+
+    async fn update_user(
+        &mut self,
+        id: UserId,
+        name: Option<&str>,
+        active: Option<bool>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE users SET name = coalesce(?2, name), active = coalesce(?3, active),
+                     token_version = token_version + (?3 IS 0 AND active = 1), updated_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, name, active, at])?;
+        Ok(())
+    }
+
+    async fn set_memberships(&mut self, user: UserId, companies: &[CompanyId], at: Timestamp) -> StoreResult<()> {
+        self.conn.prepare_cached("DELETE FROM company_memberships WHERE user_id = ?1")?.execute([user])?;
+        for &company in companies {
+            self.add_membership(company, user, at).await?;
+        }
+        Ok(())
+    }
+
+    async fn update_admin(
+        &mut self,
+        id: AdminId,
+        name: Option<&str>,
+        role: Option<AdminRole>,
+        active: Option<bool>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE platform_admins SET name = coalesce(?2, name), role = coalesce(?3, role),
+                     active = coalesce(?4, active), token_version = token_version + (?4 IS 0 AND active = 1),
+                     updated_at = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, name, role, active, at])?;
+        Ok(())
+    }
+
+    async fn active_owner_count(&mut self) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM platform_admins WHERE role = 'platform_owner' AND active = 1")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    async fn bump_token_version(&mut self, kind: AccountKind, id: i64, at: Timestamp) -> StoreResult<i64> {
+        let sql = format!(
+            "UPDATE {} SET token_version = token_version + 1, updated_at = ?2 WHERE id = ?1 RETURNING token_version",
+            table(kind)
+        );
+        Ok(self.conn.prepare_cached(&sql)?.query_row((id, at), |r| r.get(0))?)
+    }
+
+    async fn set_password_hash_of(
+        &mut self,
+        kind: AccountKind,
+        id: i64,
+        hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<i64> {
+        let sql = format!(
+            "UPDATE {} SET password_hash = ?2, token_version = token_version + 1, updated_at = ?3 WHERE id = ?1
+             RETURNING token_version",
+            table(kind)
+        );
+        Ok(self.conn.prepare_cached(&sql)?.query_row((id, hash, at), |r| r.get(0))?)
+    }
+
+    async fn credentials_of(&mut self, kind: AccountKind, id: i64) -> StoreResult<Option<Credentials>> {
+        let sql = format!("SELECT id, password_hash, active FROM {} WHERE id = ?1", table(kind));
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| Ok(Credentials { id: r.get(0)?, password_hash: r.get(1)?, active: r.get(2)? }))
+            .optional()?)
+    }
+
+    async fn insert_invitation(&mut self, i: &InvitationInsert<'_>) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO invitations(account_kind, account_id, token_hash, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute((i.kind.as_str(), i.account_id, i.token_hash, i.at, i.expires))?;
+        Ok(())
+    }
+
+    async fn revoke_invitations(&mut self, kind: AccountKind, id: i64, at: Timestamp) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE invitations SET used_at = ?3 WHERE account_kind = ?1 AND account_id = ?2 AND used_at IS NULL",
+            )?
+            .execute((kind.as_str(), id, at))?;
+        Ok(())
+    }
+
+    async fn invitation_by_hash(&mut self, token_hash: &str) -> StoreResult<Option<InvitationRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, account_kind, account_id, expires_at, used_at FROM invitations WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |r| {
+                Ok(InvitationRecord {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    account_id: r.get(2)?,
+                    expires: r.get(3)?,
+                    used: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    async fn use_invitation(&mut self, id: i64, at: Timestamp) -> StoreResult<()> {
+        self.conn.prepare_cached("UPDATE invitations SET used_at = ?2 WHERE id = ?1")?.execute((id, at))?;
+        Ok(())
+    }
+
+    async fn revoke_token(&mut self, jti: &str, expires: Timestamp, now: Timestamp) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO revoked_tokens(jti, expires_at) VALUES (?1, ?2)")?
+            .execute((jti, expires))?;
+        self.conn.prepare_cached("DELETE FROM revoked_tokens WHERE expires_at < ?1")?.execute([now])?;
+        Ok(())
+    }
+
+    async fn token_revoked(&mut self, jti: &str) -> StoreResult<bool> {
+        Ok(self.conn.prepare_cached("SELECT 1 FROM revoked_tokens WHERE jti = ?1")?.exists([jti])?)
     }
 
     async fn company_exists(&mut self, id: CompanyId) -> StoreResult<bool> {
@@ -148,7 +376,11 @@ impl AccountTx for SqliteTx<'_> {
                 None => found.insert((user_from_row(r)?, Vec::new())),
             };
             if let Some(company) = r.get::<_, Option<CompanyId>>(6)? {
-                entry.1.push(Membership { company: Named { id: company, name: r.get(7)? }, role: r.get(8)? });
+                entry.1.push(Membership {
+                    company: Named { id: company, name: r.get(7)? },
+                    role: r.get(8)?,
+                    active: r.get(9)?,
+                });
             }
         }
         if let Some((_, companies)) = &mut found {
@@ -159,12 +391,10 @@ impl AccountTx for SqliteTx<'_> {
 
     async fn memberships(&mut self, user: UserId) -> StoreResult<Vec<Membership>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, c.name, m.role FROM company_memberships m JOIN companies c ON c.id = m.company_id
+            "SELECT c.id, c.name, m.role, c.active FROM company_memberships m JOIN companies c ON c.id = m.company_id
              WHERE m.user_id = ?1 ORDER BY c.name, c.id",
         )?;
-        let rows = stmt.query_map([user], |r| {
-            Ok(Membership { company: Named { id: r.get(0)?, name: r.get(1)? }, role: r.get(2)? })
-        })?;
+        let rows = stmt.query_map([user], membership_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -193,33 +423,6 @@ impl AccountTx for SqliteTx<'_> {
         let sql = format!("SELECT {ADMIN_COLUMNS} FROM platform_admins ORDER BY id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_map([], admin_from_row)?.collect::<Result<_, _>>()?)
-    }
-
-    async fn disable_account(&mut self, kind: AccountKind, email: &str, at: Timestamp) -> StoreResult<Option<i64>> {
-        let sql = format!(
-            "UPDATE {} SET active = 0, token_version = token_version + 1, updated_at = ?2 WHERE email = ?1 RETURNING id",
-            table(kind)
-        );
-        Ok(self.conn.prepare_cached(&sql)?.query_row((email, at), |r| r.get(0)).optional()?)
-    }
-
-    async fn set_password_hash(
-        &mut self,
-        kind: AccountKind,
-        email: &str,
-        password_hash: &str,
-        at: Timestamp,
-    ) -> StoreResult<Option<i64>> {
-        let sql = format!(
-            "UPDATE {} SET password_hash = :hash, token_version = token_version + 1, updated_at = :now
-             WHERE email = :email RETURNING id",
-            table(kind)
-        );
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(named_params! {":hash": password_hash, ":now": at, ":email": email}, |r| r.get(0))
-            .optional()?)
     }
 
     async fn account_count(&mut self) -> StoreResult<i64> {

@@ -8,7 +8,7 @@ use rusqlite::{
 };
 
 use crate::domain::{
-    AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId, WaitingOn,
+    AccountKind, AdminId, AdminRole, CompanyId, MessageId, SenderType, Status, TicketId, Timestamp, UserId, WaitingOn,
 };
 
 macro_rules! integer_column {
@@ -51,5 +51,6 @@ name_column!(
     Status => |s| Status::parse(s).ok(),
     AdminRole => |s| AdminRole::parse(s).ok(),
     SenderType => SenderType::parse,
-    WaitingOn => |s| WaitingOn::parse(s).ok()
+    WaitingOn => |s| WaitingOn::parse(s).ok(),
+    AccountKind => |s| [AccountKind::User, AccountKind::Admin].into_iter().find(|k| k.as_str() == s)
 );

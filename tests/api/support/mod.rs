@@ -18,10 +18,11 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use ticketing::{
+    access::Acting,
     app::AppState,
     config::Config,
     domain::{AccountKind, Actor, AdminId, AdminRole, AuditMeta, CompanyId, Email, Name, Subject},
-    service::accounts::{NewAdmin, NewUser},
+    service::accounts::{Credential, NewAdmin, NewUser},
 };
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
@@ -264,10 +265,10 @@ impl Seed {
             let user = NewUser {
                 email: Email::parse(email).unwrap(),
                 name: Name::parse(name).unwrap(),
-                password_hash: hash.clone(),
+                credential: Credential::Password(hash.clone()),
                 companies: companies.to_vec(),
             };
-            async move { store.create_user(user, Actor::Cli, AuditMeta::default()).await.unwrap().get() }
+            async move { store.create_user(user, Acting::Cli, AuditMeta::default()).await.unwrap().get() }
         };
         let acme_manager = user("ada@acme.test", "Ada", &[acme]).await;
         let globex_manager = user("gus@globex.test", "Gus", &[globex]).await;
@@ -278,9 +279,9 @@ impl Seed {
                 email: Email::parse(email).unwrap(),
                 name: Name::parse(name).unwrap(),
                 role,
-                password_hash: hash.clone(),
+                credential: Credential::Password(hash.clone()),
             };
-            async move { store.create_admin(admin, Actor::Cli, AuditMeta::default()).await.unwrap().get() }
+            async move { store.create_admin(admin, Acting::Cli, AuditMeta::default()).await.unwrap().get() }
         };
         let owner = admin("owner@platform.test", "Olivia", AdminRole::PlatformOwner).await;
         let admin_id = admin("admin@platform.test", "Adam", AdminRole::PlatformAdmin).await;

@@ -1,1 +1,0 @@
-import{B as e,I as t,M as n,N as r,X as i}from"./index-CBQF1QVB.js";var a={key:0,class:`alert`,role:`alert`},o=t({__name:`ErrorAlert`,props:{message:{}},setup(t){return(o,s)=>t.message?(e(),r(`p`,a,i(t.message),1)):n(``,!0)}});export{o as t};
