@@ -7,7 +7,9 @@ use crate::{
     config::Config,
     domain::{FieldError, Subject},
     limits::{LoginLimiter, WriteLimiter},
+    mail::{Mailer, sender::MailHealth},
     metrics::Metrics,
+    service::notify::MailPolicy,
     store::Store,
 };
 
@@ -20,6 +22,13 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     pub writes: Arc<WriteLimiter>,
     pub metrics: Arc<Metrics>,
+    /// The SMTP server, when mail is on and its configuration could be used.
+    pub mailer: Option<Arc<Mailer>>,
+    /// What the sender has seen of the SMTP server.
+    pub mail_health: Arc<MailHealth>,
+    /// Signs and checks unsubscribe links (also when mail is off, so old
+    /// links keep working).
+    pub unsubscribe: Arc<crate::mail::unsubscribe::Signer>,
 }
 
 impl AppState {
@@ -36,7 +45,30 @@ impl AppState {
         let hasher = Hasher::new(&config.auth.password)?;
         let limiter = LoginLimiter::new(&config.auth.rate_limit);
         let writes = WriteLimiter::new(&config.limits);
+        let mail_health = Arc::new(MailHealth::default());
+        let mailer = if config.mail.enabled {
+            match Mailer::new(&config, &secret) {
+                Ok(mailer) => Some(Arc::new(mailer)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "mail is enabled but cannot be used; emails wait in the outbox");
+                    mail_health.set_error(Some(e.to_string()));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        // With mail on, events write their emails even while the server
+        // cannot be reached: they wait in the outbox.
+        let policy = config.mail.enabled.then(|| MailPolicy {
+            coalesce_micros: i64::try_from(config.mail.coalesce_secs).unwrap_or(0).saturating_mul(1_000_000),
+        });
+        let store = store.with_mail(policy);
+        let unsubscribe = Arc::new(crate::mail::unsubscribe::Signer::new(&secret));
         Ok(AppState {
+            mailer,
+            mail_health,
+            unsubscribe,
             store,
             config: Arc::new(config),
             keys: Arc::new(keys),

@@ -37,7 +37,57 @@ pub struct Config {
     pub ui: UiConfig,
     pub metrics: MetricsConfig,
     pub limits: LimitsConfig,
+    pub mail: MailConfig,
     pub subjects: Vec<SubjectEntry>,
+}
+
+/// Email notifications (off by default): where to send, and the sender's timers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    pub enabled: bool,
+    /// `smtp://host:25` (STARTTLS when offered), `smtp://host:587?tls=required`
+    /// (STARTTLS or fail), `smtps://host:465` (TLS from the start); a user
+    /// and password may be given as `smtp://user:password@host`.
+    pub url: String,
+    /// The SMTP password, when not in the URL (or `TICKETING_MAIL_PASSWORD`).
+    pub password: String,
+    /// A file holding the SMTP password (its first line).
+    pub password_file: String,
+    /// The sender, e.g. `Support <support@example.com>`.
+    pub from: String,
+    /// The start of every link in an email; empty: `server.public_url`.
+    pub public_url: String,
+    /// Events on one ticket for one person within this many seconds go out as one email.
+    pub coalesce_secs: u64,
+    /// Attempts before a notification is given up as dead.
+    pub max_attempts: u32,
+    /// The longest wait between two attempts (the backoff doubles up to it).
+    pub retry_max_delay_secs: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: String::new(),
+            password: String::new(),
+            password_file: String::new(),
+            from: String::new(),
+            public_url: String::new(),
+            coalesce_secs: 60,
+            max_attempts: 12,
+            retry_max_delay_secs: 900,
+        }
+    }
+}
+
+impl MailConfig {
+    /// The start of links in emails, without a trailing `/`.
+    pub fn link_base(&self, server: &ServerConfig) -> String {
+        let own = self.public_url.trim().trim_end_matches('/');
+        if own.is_empty() { server.base_url() } else { own.to_string() }
+    }
 }
 
 /// Per-account limits on writes, so that one account cannot flood the
@@ -248,6 +298,7 @@ impl Default for Config {
             ui: UiConfig::default(),
             metrics: MetricsConfig::default(),
             limits: LimitsConfig::default(),
+            mail: MailConfig::default(),
             subjects: vec![
                 entry("website", "Website", &["contact", "content", "layout", "performance", "forms"]),
                 entry("billing", "Billing", &["invoice", "payment", "refund", "plan"]),
@@ -404,6 +455,28 @@ impl Config {
         if self.auth.token_ttl_minutes == 0 || self.auth.token_ttl_minutes > 60 * 24 * 90 {
             return bad("auth.token_ttl_minutes", "must be between 1 and 129600 (90 days)");
         }
+        if self.mail.enabled {
+            let url = self.mail.url.trim();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return bad("mail.url", "must be smtp://host:port or smtps://host:port when mail is enabled");
+            }
+            if !self.mail.from.contains('@') {
+                return bad("mail.from", "must be the sender's address, e.g. Support <support@example.com>");
+            }
+            if self.mail.public_url.trim().is_empty() && self.server.public_url.trim().is_empty() {
+                return bad("mail.public_url", "is required when mail is enabled (the start of links in emails)");
+            }
+            let link = self.mail.public_url.trim();
+            if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+                return bad("mail.public_url", "must start with https:// (or http://)");
+            }
+            if self.mail.max_attempts == 0 || self.mail.max_attempts > 100 {
+                return bad("mail.max_attempts", "must be between 1 and 100");
+            }
+            if self.mail.retry_max_delay_secs == 0 || self.mail.coalesce_secs > 3600 {
+                return bad("mail.retry_max_delay_secs", "must be at least 1 (and mail.coalesce_secs at most 3600)");
+            }
+        }
         if self.auth.invitation_ttl_hours == 0 || self.auth.invitation_ttl_hours > 24 * 90 {
             return bad("auth.invitation_ttl_hours", "must be between 1 and 2160 (90 days)");
         }
@@ -467,6 +540,15 @@ impl Config {
         }
         if !copy.metrics.token.is_empty() {
             copy.metrics.token = "(redacted)".into();
+        }
+        if !copy.mail.password.is_empty() {
+            copy.mail.password = "(redacted)".into();
+        }
+        if let Some((scheme, rest)) = copy.mail.url.split_once("://")
+            && let Some((credentials, host)) = rest.rsplit_once('@')
+        {
+            let user = credentials.split(':').next().unwrap_or_default();
+            copy.mail.url = format!("{scheme}://{user}:(redacted)@{host}");
         }
         toml::to_string(&copy).unwrap_or_default()
     }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod files;
 pub mod http;
 pub mod limits;
+pub mod mail;
 pub mod metrics;
 pub mod service;
 pub mod store;

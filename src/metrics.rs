@@ -13,7 +13,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::store::StoreStats;
+use crate::store::{OutboxCounts, StoreStats};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -43,6 +43,10 @@ pub struct Metrics {
     writer_batches: Counter,
     writer_jobs: Counter,
     database_bytes: Gauge,
+    mail_pending: Gauge,
+    mail_retrying: Gauge,
+    mail_sent: Gauge,
+    mail_dead: Gauge,
 }
 
 impl Default for Metrics {
@@ -63,7 +67,17 @@ impl Default for Metrics {
         registry.register("writer_batches", "Write transactions committed (group commits)", writer_batches.clone());
         registry.register("writer_jobs", "Write requests run by the writer", writer_jobs.clone());
         registry.register("database_size_bytes", "The database file and its write-ahead log", database_bytes.clone());
+        let (mail_pending, mail_retrying, mail_sent, mail_dead) =
+            (Gauge::default(), Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register("mail_outbox_pending", "Emails waiting in the outbox", mail_pending.clone());
+        registry.register("mail_outbox_retrying", "Waiting emails that failed at least once", mail_retrying.clone());
+        registry.register("mail_sent", "Emails sent (as the outbox records them)", mail_sent.clone());
+        registry.register("mail_dead", "Emails given up after their last attempt", mail_dead.clone());
         Metrics {
+            mail_pending,
+            mail_retrying,
+            mail_sent,
+            mail_dead,
             registry,
             requests,
             latency,
@@ -87,7 +101,13 @@ impl Metrics {
     }
 
     /// The metrics as OpenMetrics text, with the storage's figures of now.
-    pub fn render(&self, stats: StoreStats) -> String {
+    pub fn render(&self, stats: StoreStats, outbox: Option<OutboxCounts>) -> String {
+        if let Some(o) = outbox {
+            self.mail_pending.set(o.pending);
+            self.mail_retrying.set(o.retrying);
+            self.mail_sent.set(o.sent);
+            self.mail_dead.set(o.dead);
+        }
         self.writer_queue.set(stats.queued);
         self.writer_last_batch.set(i64::try_from(stats.last_batch).unwrap_or(i64::MAX));
         self.writer_batches.inc_by(stats.batches.saturating_sub(self.writer_batches.get()));

@@ -12,6 +12,7 @@ const AdminCompaniesView = () => import('./views/AdminCompaniesView.vue')
 const AdminCompanyView = () => import('./views/AdminCompanyView.vue')
 const AccountView = () => import('./views/AccountView.vue')
 const InviteView = () => import('./views/InviteView.vue')
+const UnsubscribeView = () => import('./views/UnsubscribeView.vue')
 const NotFoundView = () => import('./views/NotFoundView.vue')
 
 export const router = createRouter({
@@ -31,6 +32,7 @@ export const router = createRouter({
     { path: '/admin/account', name: 'admin-account', component: AccountView, props: { kind: 'admin' }, meta: { kind: 'admin', title: 'Your account' } },
     { path: '/manager/account', name: 'manager-account', component: AccountView, props: { kind: 'user' }, meta: { kind: 'user', title: 'Your account' } },
     { path: '/invite/:token', name: 'invite', component: InviteView, meta: { title: 'Choose your password' } },
+    { path: '/unsubscribe', name: 'unsubscribe', component: UnsubscribeView, meta: { title: 'Email notifications' } },
     { path: '/:rest(.*)*', name: 'not-found', component: NotFoundView, meta: { title: 'Not found' } },
   ],
 })

@@ -14,16 +14,15 @@ pub struct Link {
 }
 
 impl Link {
-    /// A fresh link under the configured public URL, valid for the
+    /// A fresh link under the configured public URL (`mail.public_url`,
+    /// else `server.public_url`, else the bind address), valid for the
     /// configured time from now.
     pub fn new(config: &Config) -> anyhow::Result<Self> {
         let (token, token_hash) = new_token()?;
         let ttl_micros = i64::try_from(config.auth.invitation_ttl_hours).unwrap_or(i64::MAX / 4) * 3_600_000_000;
         let expires = Timestamp(Timestamp::now().micros().saturating_add(ttl_micros));
-        Ok(Link {
-            stored: NewInvitation { token_hash, expires },
-            url: format!("{}/invite/{token}", config.server.base_url()),
-        })
+        let url = format!("{}/invite/{token}", config.mail.link_base(&config.server));
+        Ok(Link { stored: NewInvitation { token_hash, expires, url: url.clone() }, url })
     }
 }
 

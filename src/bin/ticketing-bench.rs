@@ -431,7 +431,7 @@ impl CreateCeiling {
                     user_id: UserId(c),
                     user_name: format!("Manager {c}"),
                 };
-                run_rule(&mut self.conn, &(opener, self.input.clone(), meta.clone()), CREATE_TICKET)?;
+                run_rule(&mut self.conn, &(opener, self.input.clone(), meta.clone(), None), CREATE_TICKET)?;
             }
             self.conn.execute_batch("COMMIT")?;
             Ok(batch as u64)
@@ -523,6 +523,66 @@ fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'
     Ok(out)
 }
 
+/// Ticket creation with mail on and off: two servers on two copies of the
+/// empty database, taking turns; the one with mail on sends to the tests'
+/// SMTP sink on loopback (Python, on the same machine), its emails waiting
+/// `coalesce_secs` first. `None`
+/// (and a note) when the sink cannot start (no Python with aiosmtpd).
+#[allow(clippy::too_many_arguments, reason = "one measurement's whole setting")]
+fn mail_pair(
+    bin: &Path,
+    empty: &Path,
+    out: &Path,
+    port: u16,
+    op: &Op,
+    clients: usize,
+    seconds: f64,
+    coalesce_secs: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<Option<(Outcome, Outcome)>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+    let spawned = Command::new("python3").arg(&script).arg(out.join("mail-sink")).stdout(Stdio::piped()).spawn();
+    let Ok(mut sink) = spawned else {
+        eprintln!("no python3: creation with mail on is not measured");
+        return Ok(None);
+    };
+    let mut line = String::new();
+    if let Some(stdout) = sink.stdout.take() {
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+    }
+    let Some(sink_port) = line.trim().strip_prefix("listening on ").map(str::to_string) else {
+        eprintln!("the SMTP sink did not start (aiosmtpd missing?): creation with mail on is not measured");
+        let _ = sink.kill();
+        return Ok(None);
+    };
+    let copies = [out.join("mail-off.db"), out.join("mail-on.db")];
+    let source = rusqlite::Connection::open(empty)?;
+    for copy in &copies {
+        let _ = std::fs::remove_file(copy);
+        source.execute("VACUUM INTO ?1", [copy.to_string_lossy()])?;
+    }
+    drop(source);
+    let mail_env = [
+        ("TICKETING_MAIL_ENABLED", "true".to_string()),
+        ("TICKETING_MAIL_URL", format!("smtp://127.0.0.1:{sink_port}")),
+        ("TICKETING_MAIL_FROM", "Support <support@bench.test>".to_string()),
+        ("TICKETING_MAIL_PUBLIC_URL", "https://support.bench.test".to_string()),
+        ("TICKETING_MAIL_COALESCE_SECS", coalesce_secs.to_string()),
+    ];
+    let off = Server::start(bin, &copies[0], port, runtime)?;
+    let on = Server::start_with(bin, &copies[1], port + 1, runtime, &mail_env)?;
+    let (mut with_mail, mut without) = (Outcome::default(), Outcome::default());
+    for _ in 0..ROUNDS {
+        without.absorb(runtime.block_on(drive(&off.addr, op, clients, seconds / ROUNDS as f64, off.pid))?);
+        with_mail.absorb(runtime.block_on(drive(&on.addr, op, clients, seconds / ROUNDS as f64, on.pid))?);
+    }
+    off.stop();
+    on.stop();
+    let _ = sink.kill();
+    let _ = sink.wait();
+    Ok(Some((with_mail, without)))
+}
+
 /// A running `ticketing serve` on loopback.
 struct Server {
     child: Child,
@@ -533,9 +593,21 @@ struct Server {
 
 impl Server {
     fn start(bin: &Path, db: &Path, port: u16, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Server> {
+        Self::start_with(bin, db, port, runtime, &[])
+    }
+
+    /// A server with more environment (`TICKETING_*` settings).
+    fn start_with(
+        bin: &Path,
+        db: &Path,
+        port: u16,
+        runtime: &tokio::runtime::Runtime,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Server> {
         let addr = format!("127.0.0.1:{port}");
         let started = Instant::now();
         let child = Command::new(bin)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .args(["serve", "--bind", &addr])
             .env("TICKETING_DB", db)
             .env("TICKETING_AUTH_SECRET", SECRET)
@@ -578,6 +650,8 @@ struct Row {
 }
 
 const CREATE: &str = "tenant creates a ticket";
+const MAIL_AS_SHIPPED: &str = "creates a ticket, mail as shipped (60 s coalescing)";
+const MAIL_AT_ONCE: &str = "creates a ticket, every email sent at once";
 const FIRST_PAGE: &str = "tenant list, first page";
 /// Slices per interleaved measurement: HTTP and its ceiling (or two
 /// servers) take turns, so a drift in the disk's fsync time hits both.
@@ -824,6 +898,19 @@ fn main() -> anyhow::Result<()> {
     }
     drop((full_conn, empty_conn));
     empty.stop();
+    let mut mail = Vec::new();
+    let create = ops.iter().find(|op| op.name == CREATE);
+    // As shipped (an email waits 60 s for more events on its ticket), and
+    // with every email sent the moment it is written.
+    for (label, coalesce) in [(MAIL_AS_SHIPPED, "60"), (MAIL_AT_ONCE, "0")] {
+        if let Some(op) = create
+            && let Some((on, off)) =
+                mail_pair(&bin, &empty_path, &args.out, port + 2, op, clients, args.seconds, coalesce, &runtime)?
+        {
+            eprintln!("{label:<48} mail on {:>8.0}/s, off {:>8.0}/s", on.rate(), off.rate());
+            mail.push((label, clients, on, off));
+        }
+    }
 
     let rss = peak_rss_mb(pid);
     let startup_secs = server.startup_secs;
@@ -832,14 +919,14 @@ fn main() -> anyhow::Result<()> {
     eprintln!("measuring the raw SQLite ceiling ...");
     let ceiling = ceilings(&db_path, &seeded, args.seconds)?;
     let binary_bytes = std::fs::metadata(&bin)?.len();
-    let report = Report { args: &args, rows: &rows, ceiling: &ceiling, growth: &growth };
+    let report = Report { args: &args, rows: &rows, ceiling: &ceiling, growth: &growth, mail: &mail };
     let md = report.markdown(seed_secs, db_bytes, startup_secs, rss, binary_bytes);
     let json = report.json(seed_secs, db_bytes, startup_secs, rss, binary_bytes);
     std::fs::write(args.out.join("results.json"), serde_json::to_string_pretty(&json)?)?;
     std::fs::write(args.out.join("results.md"), &md)?;
     println!("{md}");
     let errors: u64 = rows.iter().map(|r| r.outcome.errors).sum::<u64>()
-        + growth.iter().map(|g| g.2.errors + g.3.errors).sum::<u64>();
+        + growth.iter().chain(&mail).map(|g| g.2.errors + g.3.errors).sum::<u64>();
     if errors > 0 {
         bail!("{errors} requests failed");
     }
@@ -852,6 +939,8 @@ struct Report<'a> {
     rows: &'a [Row],
     ceiling: &'a BTreeMap<&'static str, f64>,
     growth: &'a [(&'static str, usize, Outcome, Outcome)],
+    /// Creation with mail on (to a loopback SMTP sink) and off.
+    mail: &'a [(&'static str, usize, Outcome, Outcome)],
 }
 
 impl Report<'_> {
@@ -929,6 +1018,17 @@ impl Report<'_> {
                 ));
             }
         }
+        if !self.mail.is_empty() {
+            md.push_str("\n| with mail on (to an SMTP sink on loopback) vs off (taking turns) | clients | on req/s | off req/s | ratio |\n|---|---:|---:|---:|---:|\n");
+            for (name, clients, on, off) in self.mail {
+                md.push_str(&format!(
+                    "| {name} | {clients} | {:.0} | {:.0} | {:.0}% |\n",
+                    on.rate(),
+                    off.rate(),
+                    on.rate() / off.rate().max(f64::MIN_POSITIVE) * 100.0
+                ));
+            }
+        }
         let a = self.args;
         md.push_str(&format!(
             "\n| figure | value |\n|---|---:|\n| dataset | {} companies, {} tickets, {} messages, {} agents, whale {:.0}% |\n| seed time | {seed_secs:.1} s |\n| database size | {:.1} MB |\n| start-up to serving | {startup_secs:.3} s |\n| server peak RSS | {rss:.1} MB |\n| release binary | {:.1} MB |\n| 304 poll vs 200 detail (best of each) | {:.1}× |\n",
@@ -969,6 +1069,9 @@ impl Report<'_> {
             "seconds_per_measurement": a.seconds, "seed_secs": seed_secs, "database_bytes": db_bytes, "startup_secs": startup_secs,
             "server_peak_rss_mb": rss, "binary_bytes": binary_bytes, "ceiling_per_second": self.ceiling, "results": rows,
             "full_vs_empty": growth, "poll_304_vs_detail_200": self.poll_ratio(),
+            "mail_on_vs_off": self.mail.iter().map(|(name, clients, on, off)| json!({
+                "operation": name, "clients": clients, "on_rps": on.rate(), "off_rps": off.rate(),
+                "ratio": on.rate() / off.rate().max(f64::MIN_POSITIVE)})).collect::<Vec<_>>(),
         })
     }
 }

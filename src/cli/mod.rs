@@ -99,6 +99,20 @@ pub enum Command {
     /// Show the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Email: check the SMTP settings.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send one test email with the [mail] settings (enabled or not) and
+    /// print the SMTP server's answer; non-zero when it is refused.
+    Test {
+        /// Where to send it.
+        #[arg(long, value_name = "EMAIL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +281,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { file } => ops::restore(&load_config(&cli, None)?, file),
         Command::Check => ops::check(&load_config(&cli, None)?),
         Command::Healthcheck { url, bind } => ops::healthcheck(&load_config(&cli, bind.clone())?, url.as_deref()),
+        Command::Mail(MailCommand::Test { to }) => ops::mail_test(&load_config(&cli, None)?, to).await,
         Command::Config(ConfigCommand::Show) => {
             let config = load_config(&cli, None)?;
             println!("# signing secret: {}", config.secret_source());

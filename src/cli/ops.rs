@@ -107,3 +107,26 @@ pub fn healthcheck(config: &Config, url: Option<&str>) -> anyhow::Result<()> {
     println!("ok: {url}");
     Ok(())
 }
+
+/// `mail test --to EMAIL`: one email through the configured SMTP server.
+pub async fn mail_test(config: &Config, to: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(!config.mail.url.trim().is_empty(), "set mail.url (or TICKETING_MAIL_URL) first");
+    anyhow::ensure!(!config.mail.from.trim().is_empty(), "set mail.from (or TICKETING_MAIL_FROM) first");
+    let secret = crate::auth::token::load_secret(
+        &config.auth.secret,
+        &config.auth.secret_file,
+        &config.generated_secret_path(),
+    )?;
+    let mailer = crate::mail::Mailer::new(config, &secret)?;
+    let to: lettre::message::Mailbox = to.parse().map_err(|e| anyhow::anyhow!("--to {to:?}: {e}"))?;
+    let message = lettre::Message::builder().from(mailer.from.clone()).to(to).subject("ticketing: a test email").body(
+        format!(
+            "This is a test email from ticketing {}: the [mail] settings work.\nLinks in emails start with {}\n",
+            env!("CARGO_PKG_VERSION"),
+            mailer.link_base
+        ),
+    )?;
+    let answer = mailer.send(message).await.map_err(|e| anyhow::anyhow!("the SMTP server refused: {e}"))?;
+    println!("{answer}");
+    Ok(())
+}

@@ -20,6 +20,19 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             state.store.location()
         );
     }
+    if let Some(mailer) = state.mailer.clone() {
+        let (store, health, cfg) = (state.store.clone(), state.mail_health.clone(), state.config.mail.clone());
+        tokio::spawn(async move {
+            match mailer.check().await {
+                Ok(()) => tracing::info!("the SMTP server answers"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the SMTP server cannot be reached; emails wait in the outbox");
+                    health.set_error(Some(e.to_string()));
+                }
+            }
+            crate::mail::sender::run(store, mailer, cfg, health, std::future::pending()).await;
+        });
+    }
     let addr = listener.local_addr()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), database = %state.store.location(), "listening on http://{addr}");
     crate::http::serve(listener, state, shutdown_signal()).await?;

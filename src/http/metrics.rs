@@ -59,7 +59,8 @@ pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Result<
             return Err(ApiError::unauthorized("the metrics token is missing or wrong"));
         }
     }
-    let body = state.metrics.render(state.store.stats());
+    let outbox = if state.config.mail.enabled { state.store.outbox_counts().await.ok() } else { None };
+    let body = state.metrics.render(state.store.stats(), outbox);
     let content_type = HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8");
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }

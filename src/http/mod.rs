@@ -119,6 +119,24 @@ pub struct Health {
     /// Always `ok` in a 200.
     status: &'static str,
     version: &'static str,
+    /// Email notifications: `off`, `ok`, or `failing` with the last error
+    /// (a failing mail server never makes the server unhealthy).
+    mail: MailHealthAnswer,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct MailHealthAnswer {
+    #[schema(example = "ok")]
+    state: &'static str,
+    /// The last failure, while failing.
+    #[schema(required = true)]
+    detail: Option<String>,
+    /// Emails waiting to be sent (`null` while mail is off).
+    #[schema(required = true)]
+    pending: Option<i64>,
+    /// Emails given up after their last attempt.
+    #[schema(required = true)]
+    dead: Option<i64>,
 }
 
 /// `/healthz`: 200 with the version when the database answers, 503 when not.
@@ -129,7 +147,21 @@ pub async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<axum::Json<Health>, error::ApiError> {
     match state.store.ping().await {
-        Ok(()) => Ok(axum::Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })),
+        Ok(()) => {
+            let mail = if state.config.mail.enabled {
+                let counts = state.store.outbox_counts().await.ok();
+                let detail = state.mail_health.last_error();
+                MailHealthAnswer {
+                    state: if detail.is_some() { "failing" } else { "ok" },
+                    detail,
+                    pending: counts.map(|c| c.pending),
+                    dead: counts.map(|c| c.dead),
+                }
+            } else {
+                MailHealthAnswer { state: "off", detail: None, pending: None, dead: None }
+            };
+            Ok(axum::Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), mail }))
+        }
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");
             Err(error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer"))

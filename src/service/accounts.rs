@@ -8,6 +8,8 @@
 
 use serde_json::{Value, json};
 
+use super::notify::{self, MailPolicy};
+
 use crate::{
     access::Acting,
     domain::{
@@ -28,11 +30,14 @@ pub enum Credential {
     Invitation(NewInvitation),
 }
 
-/// A one-time link to write: the hash of its token and when it expires.
+/// A one-time link to write: the hash of its token and when it expires,
+/// and the link itself, which is stored only in its email while mail waits
+/// to be sent (never when mail is off).
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
     pub token_hash: String,
     pub expires: Timestamp,
+    pub url: String,
 }
 
 /// A manager to create, with the companies they manage.
@@ -209,7 +214,10 @@ impl Store {
 
     /// Creates a manager of one or more existing companies.
     pub async fn create_user(&self, user: NewUser, by: Acting, meta: AuditMeta) -> StoreResult<UserId> {
-        self.write((user, by, meta), |tx, (user, by, meta)| Box::pin(create_user(tx, user, *by, meta))).await
+        self.write((user, by, meta, self.mail()), |tx, (user, by, meta, mail)| {
+            Box::pin(create_user(tx, user, *by, meta, mail.as_ref()))
+        })
+        .await
     }
 
     /// Renames, enables or disables a manager, or replaces their companies.
@@ -227,7 +235,10 @@ impl Store {
     }
 
     pub async fn create_admin(&self, admin: NewAdmin, by: Acting, meta: AuditMeta) -> StoreResult<AdminId> {
-        self.write((admin, by, meta), |tx, (admin, by, meta)| Box::pin(create_admin(tx, admin, *by, meta))).await
+        self.write((admin, by, meta, self.mail()), |tx, (admin, by, meta, mail)| {
+            Box::pin(create_admin(tx, admin, *by, meta, mail.as_ref()))
+        })
+        .await
     }
 
     /// Renames a member of the team, changes their role, or enables or
@@ -255,8 +266,8 @@ impl Store {
         by: Acting,
         meta: AuditMeta,
     ) -> StoreResult<Invitee> {
-        self.write((kind, id, invitation, by, meta), |tx, (kind, id, invitation, by, meta)| {
-            Box::pin(reinvite(tx, *kind, *id, invitation, *by, meta))
+        self.write((kind, id, invitation, by, meta, self.mail()), |tx, (kind, id, invitation, by, meta, mail)| {
+            Box::pin(reinvite(tx, *kind, *id, invitation, *by, meta, mail.as_ref()))
         })
         .await
     }
@@ -526,15 +537,33 @@ fn initial_hash(credential: &Credential) -> String {
     }
 }
 
-async fn invite(
-    tx: &mut dyn Tx,
+/// Whom a link is for and whether to email it.
+struct Invited<'a> {
     kind: AccountKind,
     id: i64,
+    email: &'a str,
+    name: &'a str,
+    mail: Option<&'a MailPolicy>,
+}
+
+async fn invite(
+    tx: &mut dyn Tx,
+    to: Invited<'_>,
     invitation: &NewInvitation,
     actor: Actor,
     meta: &AuditMeta,
     now: Timestamp,
 ) -> StoreResult<()> {
+    let Invited { kind, id, .. } = to;
+    if to.mail.is_some() {
+        let payload = notify::InvitationPayload {
+            name: to.name.to_string(),
+            url: invitation.url.clone(),
+            expires_at: invitation.expires.to_rfc3339(),
+            for_kind: kind.as_str().to_string(),
+        };
+        notify::invitation(tx, kind, id, to.email, &payload).await?;
+    }
     tx.revoke_invitations(kind, id, now).await?;
     let insert = InvitationInsert {
         kind,
@@ -549,7 +578,13 @@ async fn invite(
     tx.append_audit(&AuditEntry::new(AuditAction::AccountInvite, actor).detail(detail), meta, now).await
 }
 
-async fn create_user(tx: &mut dyn Tx, user: &NewUser, by: Acting, meta: &AuditMeta) -> StoreResult<UserId> {
+async fn create_user(
+    tx: &mut dyn Tx,
+    user: &NewUser,
+    by: Acting,
+    meta: &AuditMeta,
+    mail: Option<&MailPolicy>,
+) -> StoreResult<UserId> {
     if tx.email_taken(AccountKind::User, user.email.as_str()).await? {
         return Err(email_taken(AccountKind::User, &user.email));
     }
@@ -564,7 +599,14 @@ async fn create_user(tx: &mut dyn Tx, user: &NewUser, by: Acting, meta: &AuditMe
     }));
     tx.append_audit(&entry, meta, now).await?;
     if let Credential::Invitation(invitation) = &user.credential {
-        invite(tx, AccountKind::User, id.get(), invitation, by.actor(), meta, now).await?;
+        let to = Invited {
+            kind: AccountKind::User,
+            id: id.get(),
+            email: user.email.as_str(),
+            name: user.name.as_str(),
+            mail,
+        };
+        invite(tx, to, invitation, by.actor(), meta, now).await?;
     }
     Ok(id)
 }
@@ -613,7 +655,13 @@ async fn update_user(
     Ok(after)
 }
 
-async fn create_admin(tx: &mut dyn Tx, admin: &NewAdmin, by: Acting, meta: &AuditMeta) -> StoreResult<AdminId> {
+async fn create_admin(
+    tx: &mut dyn Tx,
+    admin: &NewAdmin,
+    by: Acting,
+    meta: &AuditMeta,
+    mail: Option<&MailPolicy>,
+) -> StoreResult<AdminId> {
     if admin.role == AdminRole::PlatformOwner && !by.may_manage_owners() {
         return Err(owners_only());
     }
@@ -628,7 +676,14 @@ async fn create_admin(tx: &mut dyn Tx, admin: &NewAdmin, by: Acting, meta: &Audi
     }));
     tx.append_audit(&entry, meta, now).await?;
     if let Credential::Invitation(invitation) = &admin.credential {
-        invite(tx, AccountKind::Admin, id.get(), invitation, by.actor(), meta, now).await?;
+        let to = Invited {
+            kind: AccountKind::Admin,
+            id: id.get(),
+            email: admin.email.as_str(),
+            name: admin.name.as_str(),
+            mail,
+        };
+        invite(tx, to, invitation, by.actor(), meta, now).await?;
     }
     Ok(id)
 }
@@ -697,6 +752,7 @@ async fn reinvite(
     invitation: &NewInvitation,
     by: Acting,
     meta: &AuditMeta,
+    mail: Option<&MailPolicy>,
 ) -> StoreResult<Invitee> {
     let (who, role) = invitee_of(tx, kind, id).await?.ok_or(StoreError::NotFound)?;
     if kind == AccountKind::Admin && role == AdminRole::PlatformOwner && !by.may_manage_owners() {
@@ -704,7 +760,8 @@ async fn reinvite(
     }
     let now = tx.now().await?;
     tx.bump_token_version(kind, id, now).await?;
-    invite(tx, kind, id, invitation, by.actor(), meta, now).await?;
+    let to = Invited { kind, id, email: &who.email, name: &who.name, mail };
+    invite(tx, to, invitation, by.actor(), meta, now).await?;
     Ok(who)
 }
 

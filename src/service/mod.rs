@@ -6,5 +6,6 @@
 
 pub mod accounts;
 mod audit;
+pub mod notify;
 pub mod team;
 pub mod tickets;

@@ -7,6 +7,7 @@
 
 use serde_json::json;
 
+use super::notify::{self, Happening, MailPolicy, Topic};
 use crate::{
     access::{Audience, Reader, Scope, Viewer},
     domain::{
@@ -15,8 +16,8 @@ use crate::{
     },
     store::{
         AudienceView, Contact, LastMessage, MessageInsert, MessageRecord, Named, Rule, Store, StoreError, StoreResult,
-        TicketCounts, TicketDetail, TicketInsert, TicketRecord, TicketState, TicketSummary, TicketTimes, TicketVersion,
-        Tx,
+        TicketCounts, TicketDetail, TicketFacts, TicketInsert, TicketRecord, TicketState, TicketSummary, TicketTimes,
+        TicketVersion, Tx,
     },
 };
 
@@ -76,8 +77,8 @@ pub const TICKET_DETAIL: Rule<(Viewer, TicketId, KnownVersions), Versioned<Ticke
     |tx, (viewer, id, known)| Box::pin(versioned_detail(tx, viewer, *id, known));
 
 /// The creation rule.
-pub const CREATE_TICKET: Rule<(Opener, NewTicket, AuditMeta), TicketDetail> =
-    |tx, (opener, input, meta)| Box::pin(create(tx, opener, input, meta));
+pub const CREATE_TICKET: Rule<(Opener, NewTicket, AuditMeta, Option<MailPolicy>), TicketDetail> =
+    |tx, (opener, input, meta, mail)| Box::pin(create(tx, opener, input, meta, mail.as_ref()));
 
 /// The counts rule.
 pub const COUNT_TICKETS: Rule<(Viewer, TicketFilter), TicketCounts> =
@@ -113,7 +114,7 @@ impl Store {
     /// Opens a ticket: the ticket (status `new`), its first message and the
     /// audit row, in one transaction.
     pub async fn create_ticket(&self, opener: Opener, input: NewTicket, meta: AuditMeta) -> StoreResult<TicketDetail> {
-        self.write((opener, input, meta), CREATE_TICKET).await
+        self.write((opener, input, meta, self.mail()), CREATE_TICKET).await
     }
 
     /// Adds a tenant's or an agent's message to a ticket the scope sees, and
@@ -125,8 +126,8 @@ impl Store {
         post: Post,
         meta: AuditMeta,
     ) -> StoreResult<MessageRecord> {
-        self.write((scope, id, post, meta), |tx, (scope, id, post, meta)| {
-            Box::pin(add_message(tx, scope, *id, post, meta))
+        self.write((scope, id, post, meta, self.mail()), |tx, (scope, id, post, meta, mail)| {
+            Box::pin(add_message(tx, scope, *id, post, meta, mail.as_ref()))
         })
         .await
     }
@@ -140,8 +141,8 @@ impl Store {
         status: Status,
         meta: AuditMeta,
     ) -> StoreResult<TicketDetail> {
-        self.write((actor, scope, id, status, meta), |tx, (actor, scope, id, status, meta)| {
-            Box::pin(set_status(tx, *actor, scope, *id, *status, meta))
+        self.write((actor, scope, id, status, meta, self.mail()), |tx, (actor, scope, id, status, meta, mail)| {
+            Box::pin(set_status(tx, *actor, scope, *id, *status, meta, mail.as_ref()))
         })
         .await
     }
@@ -156,8 +157,8 @@ impl Store {
         assignee: Option<AdminId>,
         meta: AuditMeta,
     ) -> StoreResult<TicketDetail> {
-        self.write((actor, scope, id, assignee, meta), |tx, (actor, scope, id, assignee, meta)| {
-            Box::pin(assign(tx, *actor, scope, *id, *assignee, meta))
+        self.write((actor, scope, id, assignee, meta, self.mail()), |tx, (actor, scope, id, assignee, meta, mail)| {
+            Box::pin(assign(tx, *actor, scope, *id, *assignee, meta, mail.as_ref()))
         })
         .await
     }
@@ -306,7 +307,13 @@ fn written(id: MessageId, m: &MessageInsert<'_>, name: &str) -> MessageRecord {
     }
 }
 
-async fn create(tx: &mut dyn Tx, opener: &Opener, input: &NewTicket, meta: &AuditMeta) -> StoreResult<TicketDetail> {
+async fn create(
+    tx: &mut dyn Tx,
+    opener: &Opener,
+    input: &NewTicket,
+    meta: &AuditMeta,
+    mail: Option<&MailPolicy>,
+) -> StoreResult<TicketDetail> {
     let now = tx.now().await?;
     let sub_subject = input.sub_subject.as_ref().map(|s| s.as_str());
     let id = tx
@@ -346,6 +353,17 @@ async fn create(tx: &mut dyn Tx, opener: &Opener, input: &NewTicket, meta: &Audi
             "after": {"subject": input.subject, "sub_subject": input.sub_subject, "status": Status::New, "type": "support"}
         }));
     tx.append_audit(&entry, meta, now).await?;
+    if let Some(policy) = mail {
+        let facts = TicketFacts {
+            id,
+            company: Named { id: opener.company_id, name: opener.company_name.clone() },
+            creator: opener.user_id,
+            subject: input.subject.as_str().to_string(),
+            assignee: None,
+        };
+        let happening = notify::said(Topic::NewTicket, &opener.user_name, Some(input.description.as_str()));
+        notify::event_on(tx, policy, &facts, Actor::User(opener.user_id), happening).await?;
+    }
     let ticket = TicketRecord {
         id,
         company: Named { id: opener.company_id, name: opener.company_name.clone() },
@@ -370,6 +388,7 @@ async fn add_message(
     id: TicketId,
     post: &Post,
     meta: &AuditMeta,
+    mail: Option<&MailPolicy>,
 ) -> StoreResult<MessageRecord> {
     let mut ticket = load_for_change(tx, scope, id).await?;
     let actor = match post.author.sender {
@@ -397,10 +416,35 @@ async fn add_message(
     let entry =
         AuditEntry::new(AuditAction::TicketMessageCreate, actor).company(ticket.company_id).ticket(id).detail(detail);
     tx.append_audit(&entry, meta, now).await?;
+    let before = ticket.summary.status;
     if let (Some(status), Actor::Admin(admin)) = (post.status, actor) {
         change_status(tx, &mut ticket, admin, status, meta, now).await?;
     }
     tx.update_ticket(id, &ticket.summary).await?;
+    if let Some(policy) = mail {
+        let author = post.author.name.as_str();
+        let text = Some(post.body.as_str());
+        let changed = (ticket.summary.status != before).then_some(ticket.summary.status);
+        match actor {
+            Actor::User(_) => {
+                notify::ticket_event(tx, policy, id, actor, notify::said(Topic::TenantMessage, author, text)).await?;
+            }
+            _ if post.internal => {
+                notify::ticket_event(tx, policy, id, actor, notify::said(Topic::InternalNote, author, text)).await?;
+                if let Some(status) = changed.filter(|s| tells_the_customer(*s)) {
+                    let happening = Happening { status: Some(status), ..notify::said(Topic::AgentReply, author, None) };
+                    notify::ticket_event(tx, policy, id, actor, happening).await?;
+                }
+            }
+            _ => {
+                let happening = Happening {
+                    status: changed.filter(|s| tells_the_customer(*s)),
+                    ..notify::said(Topic::AgentReply, author, text)
+                };
+                notify::ticket_event(tx, policy, id, actor, happening).await?;
+            }
+        }
+    }
     Ok(written(message_id, &message, &post.author.name))
 }
 
@@ -446,12 +490,18 @@ async fn set_status(
     id: TicketId,
     status: Status,
     meta: &AuditMeta,
+    mail: Option<&MailPolicy>,
 ) -> StoreResult<TicketDetail> {
     let mut ticket = load_for_change(tx, scope, id).await?;
     if ticket.summary.status != status {
         let now = tx.now().await?;
         change_status(tx, &mut ticket, actor, status, meta, now).await?;
         tx.update_ticket(id, &ticket.summary).await?;
+        if let Some(policy) = mail.filter(|_| tells_the_customer(status)) {
+            let author = actor_name(tx, actor).await?;
+            let happening = Happening { status: Some(status), ..notify::said(Topic::AgentReply, &author, None) };
+            notify::ticket_event(tx, policy, id, Actor::Admin(actor), happening).await?;
+        }
     }
     detail(tx, &staff_viewer(*scope, actor), id).await
 }
@@ -463,6 +513,7 @@ async fn assign(
     id: TicketId,
     assignee: Option<AdminId>,
     meta: &AuditMeta,
+    mail: Option<&MailPolicy>,
 ) -> StoreResult<TicketDetail> {
     let mut ticket = load_for_change(tx, scope, id).await?;
     let assignee_name = match assignee {
@@ -499,7 +550,22 @@ async fn assign(
             "after": {"assigned_admin_id": assignee},
         }));
     tx.append_audit(&entry, meta, now).await?;
+    if let (Some(policy), Some(name)) = (mail, assignee_name) {
+        let author = actor_name(tx, actor).await?;
+        let happening = Happening { assignee: Some(name), ..notify::said(Topic::Assignment, &author, None) };
+        notify::ticket_event(tx, policy, id, Actor::Admin(actor), happening).await?;
+    }
     detail(tx, &answer_viewer, id).await
+}
+
+/// The statuses a ticket's customer is told of by email.
+fn tells_the_customer(status: Status) -> bool {
+    matches!(status, Status::WaitingOnTenant | Status::Solved | Status::Closed)
+}
+
+/// An acting admin's name, for an email.
+async fn actor_name(tx: &mut dyn Tx, id: AdminId) -> StoreResult<String> {
+    Ok(tx.admin(id).await?.map(|a| a.account.name).unwrap_or_default())
 }
 
 async fn mark_read(tx: &mut dyn Tx, viewer: &Viewer, id: TicketId, message: MessageId) -> StoreResult<()> {

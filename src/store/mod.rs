@@ -15,7 +15,7 @@ mod tx;
 use std::{future::Future, path::Path, pin::Pin};
 
 pub use records::*;
-pub use tx::{AccountTx, AuditTx, CoverageTx, TicketTx, Tx};
+pub use tx::{AccountTx, AuditTx, CoverageTx, MailTx, TicketTx, Tx};
 
 use crate::{config::DatabaseConfig, domain::FieldError};
 
@@ -90,6 +90,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// Set when mail is on: events then write their emails to the outbox.
+    mail: Option<crate::service::notify::MailPolicy>,
 }
 
 #[derive(Clone)]
@@ -115,7 +117,18 @@ pub struct StoreStats {
 impl Store {
     /// Opens (creating if needed) and migrates the configured database.
     pub fn open(cfg: &DatabaseConfig) -> StoreResult<Store> {
-        Ok(Store { backend: Backend::Sqlite(sqlite::Db::open(cfg)?) })
+        Ok(Store { backend: Backend::Sqlite(sqlite::Db::open(cfg)?), mail: None })
+    }
+
+    /// The same storage, with events writing emails to the outbox (`Some`) or not.
+    pub fn with_mail(mut self, policy: Option<crate::service::notify::MailPolicy>) -> Store {
+        self.mail = policy;
+        self
+    }
+
+    /// Whether events write emails, and how they wait for company.
+    pub fn mail(&self) -> Option<crate::service::notify::MailPolicy> {
+        self.mail
     }
 
     /// Runs a read-only rule in one consistent snapshot.

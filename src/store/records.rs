@@ -284,3 +284,52 @@ pub struct TeamMemberRecord {
     /// viewer may read it.
     pub open_tickets: Option<i64>,
 }
+
+/// An email waiting in the outbox (or done with), as the sender reads it.
+#[derive(Debug, Clone)]
+pub struct OutboxRecord {
+    pub id: i64,
+    pub recipient_kind: crate::domain::AccountKind,
+    pub recipient_id: i64,
+    pub to: String,
+    pub kind: String,
+    pub ticket: Option<TicketId>,
+    /// What the email says, as JSON.
+    pub payload: String,
+    pub attempts: u32,
+    pub created: Timestamp,
+}
+
+/// A new email for the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxInsert<'a> {
+    pub recipient_kind: crate::domain::AccountKind,
+    pub recipient_id: i64,
+    pub to: &'a str,
+    pub kind: &'a str,
+    pub ticket: Option<TicketId>,
+    pub payload: &'a str,
+    pub at: Timestamp,
+    pub due: Timestamp,
+}
+
+/// How the outbox stands, for metrics and `check`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sent: i64,
+    pub dead: i64,
+    pub skipped: i64,
+    /// Pending emails that have failed at least once.
+    pub retrying: i64,
+}
+
+/// A ticket as deciding who hears of its events needs it.
+#[derive(Debug, Clone)]
+pub struct TicketFacts {
+    pub id: TicketId,
+    pub company: Named<CompanyId>,
+    pub creator: UserId,
+    pub subject: String,
+    pub assignee: Option<AdminId>,
+}

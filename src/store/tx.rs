@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use super::{
     AdminRecord, AuditRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert, InvitationRecord, Manager,
-    MessageInsert, MessageRecord, StoreResult, TicketCounts, TicketInsert, TicketRecord, TicketState, TicketSummary,
-    TicketVersion, UserRecord,
+    MessageInsert, MessageRecord, OutboxCounts, OutboxInsert, OutboxRecord, StoreResult, TicketCounts, TicketFacts,
+    TicketInsert, TicketRecord, TicketState, TicketSummary, TicketVersion, UserRecord,
 };
 use crate::{
     access::{Audience, Reader, Scope, Viewer},
@@ -20,9 +20,57 @@ use crate::{
 };
 
 /// One transaction of a backend, with every primitive.
-pub trait Tx: TicketTx + AccountTx + CoverageTx + AuditTx + Send {}
+pub trait Tx: TicketTx + AccountTx + CoverageTx + AuditTx + MailTx + Send {}
 
-impl<T: TicketTx + AccountTx + CoverageTx + AuditTx + Send> Tx for T {}
+impl<T: TicketTx + AccountTx + CoverageTx + AuditTx + MailTx + Send> Tx for T {}
+
+/// The mail outbox and each person's notification choices.
+#[async_trait]
+pub trait MailTx: Send {
+    /// Active support agents whose coverage includes `subject` and who have
+    /// not turned `what` off.
+    async fn covering_agents(&mut self, subject: &str, what: &str) -> StoreResult<Vec<AdminRecord>>;
+
+    /// What deciding who hears of a ticket's event needs, in one lookup.
+    async fn ticket_facts(&mut self, id: TicketId) -> StoreResult<Option<TicketFacts>>;
+
+    /// Active owners and admins who turned `what` on.
+    async fn staff_opted_in(&mut self, what: &str) -> StoreResult<Vec<AdminRecord>>;
+
+    /// A person's stored choices (kinds left out are at their default).
+    async fn notification_settings(&mut self, kind: AccountKind, id: i64) -> StoreResult<Vec<(String, bool)>>;
+
+    async fn set_notification_setting(&mut self, kind: AccountKind, id: i64, what: &str, on: bool) -> StoreResult<()>;
+
+    /// The pending email to this person about this ticket that has not been
+    /// tried yet and is not due before `now`: later events join it.
+    async fn open_outbox(
+        &mut self,
+        kind: AccountKind,
+        id: i64,
+        ticket: TicketId,
+        now: Timestamp,
+    ) -> StoreResult<Option<(i64, String)>>;
+
+    async fn insert_outbox(&mut self, row: &OutboxInsert<'_>) -> StoreResult<i64>;
+
+    async fn set_outbox_payload(&mut self, id: i64, payload: &str) -> StoreResult<()>;
+
+    /// Up to `limit` pending emails due by `now` (by ticket, not by age: the
+    /// first due ones found, so a backlog costs no sort).
+    async fn due_outbox(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<OutboxRecord>>;
+
+    /// Done with an email (`sent`, `dead` or `skipped`): its payload is emptied.
+    async fn finish_outbox(&mut self, id: i64, state: &str, error: Option<&str>, at: Timestamp) -> StoreResult<()>;
+
+    /// Emails the server accepted, in one statement.
+    async fn sent_outbox(&mut self, ids: &[i64], at: Timestamp) -> StoreResult<()>;
+
+    /// A failed attempt: counted, and tried again at `due`.
+    async fn retry_outbox(&mut self, id: i64, error: &str, due: Timestamp) -> StoreResult<()>;
+
+    async fn outbox_counts(&mut self) -> StoreResult<OutboxCounts>;
+}
 
 #[async_trait]
 pub trait TicketTx: Send {

@@ -141,6 +141,11 @@ fn table() -> Vec<Row> {
             Some(|_| json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD})),
             any_manager,
         ),
+        row(M::GET, "/api/me/notifications", None, any_manager),
+        row(M::PUT, "/api/me/notifications", Some(|_| json!({"choices": {"agent_reply": true}})), any_manager),
+        // A forged unsubscribe link is unknown to everyone; the mail tests use real ones.
+        row(M::GET, "/api/notifications/unsubscribe", None, nobody),
+        row(M::POST, "/api/notifications/unsubscribe", None, nobody),
         // A guessed link is unknown to everyone; the link's own tests use real ones.
         row(M::GET, "/api/auth/invitations/{token}", None, nobody),
         row(M::POST, "/api/auth/invitations/{token}", Some(|_| json!({"password": NEW_PASSWORD})), nobody),
@@ -169,6 +174,8 @@ fn table() -> Vec<Row> {
         ),
         row(M::GET, "/platform-admin/me", None, staff),
         row(M::POST, "/platform-admin/auth/logout", None, staff_204),
+        row(M::GET, "/platform-admin/me/notifications", None, staff),
+        row(M::PUT, "/platform-admin/me/notifications", Some(|_| json!({"choices": {"assignment": true}})), staff),
         row(M::POST, "/platform-admin/me/sessions/revoke-all", None, staff_204),
         row(
             M::POST,
@@ -311,7 +318,10 @@ async fn every_endpoint_answers_every_caller_as_the_rules_say() {
         } else {
             seed.acme_billing.to_string()
         };
-        let path = row.route.replace("{id}", &id).replace("{token}", &id);
+        let mut path = row.route.replace("{id}", &id).replace("{token}", &id);
+        if row.route.ends_with("/unsubscribe") {
+            path.push_str("?token=bm90IGEgbGluaw.AAAAAAAAAAAAAAAAAAAAAA");
+        }
         for caller in CALLERS {
             let (acme_tok, globex_tok, both_tok) =
                 (user(seed.acme_manager), user(seed.globex_manager), user(seed.both_manager));

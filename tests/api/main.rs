@@ -12,6 +12,7 @@ mod errors;
 mod fuzz;
 mod hardening;
 mod limits;
+mod mail;
 mod ops;
 mod query_plans;
 mod support;

@@ -13,6 +13,8 @@ import type {
   NewTeamMember,
   Page,
   Invitation,
+  Notifications,
+  UnsubscribeLink,
 } from './types'
 import type { Kind } from '../session'
 
@@ -93,4 +95,23 @@ export async function signOutEverywhere(kind: Kind): Promise<void> {
 export async function logout(kind: Kind): Promise<void> {
   const path = kind === 'user' ? '/api/auth/logout' : '/platform-admin/auth/logout'
   await call(kind, path, { method: 'POST', quiet: true })
+}
+
+export function notifications(kind: Kind): Promise<Notifications> {
+  return fetchJson<Notifications>(kind, `${ME[kind]}/notifications`)
+}
+
+export function setNotifications(kind: Kind, choices: Record<string, boolean>): Promise<Notifications> {
+  return fetchJson<Notifications>(kind, `${ME[kind]}/notifications`, { method: 'PUT', body: { choices } })
+}
+
+export function unsubscribeInfo(token: string): Promise<UnsubscribeLink> {
+  return fetchJson<UnsubscribeLink>('user', `/api/notifications/unsubscribe${query({ token })}`, { anonymous: true })
+}
+
+export function unsubscribe(token: string): Promise<UnsubscribeLink> {
+  return fetchJson<UnsubscribeLink>('user', `/api/notifications/unsubscribe${query({ token })}`, {
+    method: 'POST',
+    anonymous: true,
+  })
 }

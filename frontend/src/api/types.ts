@@ -31,6 +31,19 @@ export type Accepted = Schemas['Accepted']
 export type NewManager = Schemas['NewManager']
 export type NewTeamMember = Schemas['NewTeamMember']
 export type NewSession = Schemas['NewSession']
+export type Notifications = Schemas['Notifications']
+export type UnsubscribeLink = Schemas['UnsubscribeLink']
+
+/** What each email choice means, in the account page's words. */
+export const CHOICE_LABELS: Record<string, string> = {
+  agent_reply: 'Replies and status changes on the tickets I opened',
+  all_company_tickets: 'Replies and status changes on every ticket of my companies',
+  new_ticket: 'New tickets in the subjects I cover',
+  tenant_message: 'Customer messages on tickets assigned to me (or, when unassigned, in my subjects)',
+  assignment: 'A ticket is assigned to me',
+  internal_note: 'Internal notes on tickets assigned to me',
+  all_new_tickets: 'Every new ticket, whatever its subject',
+}
 
 /** One page of a keyset-paginated list. */
 export type Page<T> = Omit<Schemas['Page_Ticket'], 'items'> & { items: T[] }

@@ -10,6 +10,7 @@ mod auth;
 pub mod etag;
 pub mod filters;
 pub mod model;
+mod notifications;
 pub mod openapi;
 mod team;
 mod tenant_tickets;
@@ -33,6 +34,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::user_password))
         .routes(routes!(auth::user_revoke_all))
         .routes(routes!(auth::invitation_for, auth::accept_invitation))
+        .routes(routes!(notifications::user_get, notifications::user_put))
+        .routes(routes!(notifications::unsubscribe_info, notifications::unsubscribe))
         .routes(routes!(tenant_tickets::subjects))
         .routes(routes!(tenant_tickets::list, tenant_tickets::create))
         .routes(routes!(tenant_tickets::counts))
@@ -44,6 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::admin_logout))
         .routes(routes!(auth::admin_password))
         .routes(routes!(auth::admin_revoke_all))
+        .routes(routes!(notifications::admin_get, notifications::admin_put))
         .routes(routes!(team::subjects))
         .routes(routes!(admin_tickets::list))
         .routes(routes!(admin_tickets::counts))

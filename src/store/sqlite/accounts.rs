@@ -22,7 +22,7 @@ fn table(kind: AccountKind) -> &'static str {
 }
 
 const USER_COLUMNS: &str = "id, email, name, active, token_version, created_at";
-const ADMIN_COLUMNS: &str = "id, email, name, role, active, token_version, created_at";
+pub(super) const ADMIN_COLUMNS: &str = "id, email, name, role, active, token_version, created_at";
 
 const COMPANY_COLUMNS: &str = "c.id, c.name, c.active, c.created_at";
 
@@ -60,7 +60,7 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     })
 }
 
-fn admin_from_row(r: &Row<'_>) -> rusqlite::Result<AdminRecord> {
+pub(super) fn admin_from_row(r: &Row<'_>) -> rusqlite::Result<AdminRecord> {
     Ok(AdminRecord {
         role: r.get(3)?,
         account: AccountRecord {

@@ -81,5 +81,11 @@ pub fn run(conn: &Connection) -> DbResult<Vec<String>> {
     if tallies > 0 {
         problems.push(format!("counts: {tallies} ticket tallies differ from the tickets they count"));
     }
+    let dead: i64 = conn.query_row("SELECT count(*) FROM mail_outbox WHERE state = 'dead'", [], |r| r.get(0))?;
+    if dead > 0 {
+        problems.push(format!(
+            "mail: {dead} email(s) were given up after their last attempt (mail_outbox.state = 'dead'; last_error says why)"
+        ));
+    }
     Ok(problems)
 }

@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod check;
 mod coverage;
+mod mail;
 mod migrate;
 mod query;
 mod scope;

@@ -96,11 +96,17 @@ pub fn sigterm(child: &Child) {
 /// One HTTP/1.1 request on its own connection; `None` when the server never
 /// began an answer, else the status and whether the body arrived whole.
 pub fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> Option<(u16, bool, String)> {
+    http_with(addr, method, path, body, "")
+}
+
+/// [`http`] with a bearer token (none when empty).
+pub fn http_with(addr: &str, method: &str, path: &str, body: Option<&str>, token: &str) -> Option<(u16, bool, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let body = body.unwrap_or("");
+    let auth = if token.is_empty() { String::new() } else { format!("Authorization: Bearer {token}\r\n") };
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).ok()?;
