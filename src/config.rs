@@ -691,12 +691,39 @@ mod tests {
     }
 
     #[test]
+    fn mail_needs_its_url_sender_and_link_base_when_enabled() {
+        let mut cfg = Config::default();
+        cfg.mail.enabled = true;
+        let key = |cfg: &Config| match cfg.validate() {
+            Err(ConfigError::Invalid { key, .. }) => key,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(key(&cfg), "mail.url");
+        cfg.mail.url = "smtp://127.0.0.1:2525".into();
+        assert_eq!(key(&cfg), "mail.from");
+        cfg.mail.from = "Support <support@example.com>".into();
+        assert_eq!(key(&cfg), "mail.public_url");
+        cfg.server.public_url = "https://support.example.com".into();
+        assert!(cfg.validate().is_ok());
+        assert_eq!(cfg.mail.link_base(&cfg.server), "https://support.example.com");
+        cfg.mail.public_url = "https://mail-links.example.com/".into();
+        assert_eq!(cfg.mail.link_base(&cfg.server), "https://mail-links.example.com");
+        cfg.mail.enabled = false;
+        cfg.mail.url = "gopher://nowhere".into();
+        assert!(cfg.validate().is_ok(), "an unused [mail] is not checked");
+    }
+
+    #[test]
     fn config_show_redacts_secrets() {
         let mut cfg = Config::default();
         cfg.auth.secret = "a-very-secret-signing-key-0123456789".into();
         cfg.metrics.token = "scrape-token-0123456789".into();
+        cfg.mail.url = "smtp://ada:smtp-pass-0123@mail.example:587?tls=required".into();
+        cfg.mail.password = "another-smtp-pass".into();
         let shown = cfg.redacted_toml();
         assert!(!shown.contains("a-very-secret") && !shown.contains("scrape-token"), "{shown}");
+        assert!(!shown.contains("smtp-pass-0123") && !shown.contains("another-smtp-pass"), "{shown}");
+        assert!(shown.contains("smtp://ada:(redacted)@mail.example:587?tls=required"), "{shown}");
         assert!(shown.contains("(redacted)"));
     }
 
