@@ -30,7 +30,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
                     health.set_error(Some(e.to_string()));
                 }
             }
-            crate::mail::sender::run(store, mailer, cfg, health, std::future::pending()).await;
+            crate::mail::sender::run(store, mailer, cfg, health).await;
         });
     }
     let addr = listener.local_addr()?;

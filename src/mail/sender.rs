@@ -43,15 +43,9 @@ impl MailHealth {
     }
 }
 
-/// Runs until `stop` resolves: drains what is due, then waits a little.
-pub async fn run(
-    store: Store,
-    mailer: Arc<Mailer>,
-    cfg: MailConfig,
-    health: Arc<MailHealth>,
-    stop: impl std::future::Future<Output = ()>,
-) {
-    tokio::pin!(stop);
+/// Runs for the life of the process: drains what is due, then waits a
+/// little. Stopping mid-batch loses nothing (see the module's comment).
+pub async fn run(store: Store, mailer: Arc<Mailer>, cfg: MailConfig, health: Arc<MailHealth>) {
     loop {
         let busy = match drain(&store, &mailer, &cfg, &health).await {
             Ok(sent) => sent > 0,
@@ -63,10 +57,7 @@ pub async fn run(
         if busy {
             continue;
         }
-        tokio::select! {
-            () = &mut stop => return,
-            () = tokio::time::sleep(IDLE) => {}
-        }
+        tokio::time::sleep(IDLE).await;
     }
 }
 

@@ -30,13 +30,7 @@ async fn app_mailing(url: &str, change: impl FnOnce(&mut ticketing::config::Conf
     .await;
     let s = &app.state;
     let mailer = s.mailer.clone().expect("the mailer is configured");
-    let run = ticketing::mail::sender::run(
-        s.store.clone(),
-        mailer,
-        s.config.mail.clone(),
-        s.mail_health.clone(),
-        std::future::pending(),
-    );
+    let run = ticketing::mail::sender::run(s.store.clone(), mailer, s.config.mail.clone(), s.mail_health.clone());
     tokio::spawn(run);
     app
 }
