@@ -137,18 +137,6 @@ impl SignedIn for TenantUser {
     }
 }
 
-impl<S> FromRequestParts<S> for TenantUser
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        signed_in(parts, &AppState::from_ref(state)).await
-    }
-}
-
 /// A tenant user acting for one company: the one named by `X-Company-Id`,
 /// or their only company when they have one and the header is left out.
 pub struct Tenant {
@@ -251,17 +239,24 @@ impl SignedIn for PlatformAdmin {
     }
 }
 
-impl<S> FromRequestParts<S> for PlatformAdmin
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
+/// The extractor of a [`SignedIn`] account: the bearer token's, re-read.
+macro_rules! signed_in_extractor {
+    ($($account:ty),+) => {$(
+        impl<S> FromRequestParts<S> for $account
+        where
+            AppState: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        signed_in(parts, &AppState::from_ref(state)).await
-    }
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+                signed_in(parts, &AppState::from_ref(state)).await
+            }
+        }
+    )+};
 }
+
+signed_in_extractor!(TenantUser, PlatformAdmin);
 
 /// A platform owner or admin: full access to every ticket and to the team.
 pub struct FullAdmin(pub PlatformAdmin);

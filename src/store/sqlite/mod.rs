@@ -3,9 +3,12 @@
 //! snapshot; writes go through one writer thread that runs each request's
 //! rule in its own savepoint inside a shared `BEGIN IMMEDIATE` transaction
 //! (group commit), commits once, and only then answers each request. A
-//! checkpointer thread copies the write-ahead log into the file. Blocking
-//! work never runs on the async executor's threads, and nothing above the
-//! seam knows any of this exists.
+//! checkpointer thread copies the write-ahead log into the file. The one
+//! exception to keeping blocking work off the async executor's threads is a
+//! lookup (one indexed statement, such as the account check every request
+//! makes): it runs where it is asked, on a connection of its own, because
+//! handing it to a reader thread and back costs more than the statement.
+//! Nothing above the seam knows any of this exists.
 //!
 //! The rules run here unchanged: SQLite's primitives never wait, so a
 //! rule's future finishes in the one poll the thread gives it.
@@ -172,6 +175,8 @@ type ReadJob = Box<dyn FnOnce(&mut Connection) + Send>;
 #[derive(Clone)]
 pub(crate) struct Db {
     readers: mpsc::Sender<ReadJob>,
+    /// Read-only connections for lookups run in place (see the module's doc).
+    inline: r2d2::Pool<SqliteConnectionManager>,
     writer: tokio::sync::mpsc::Sender<Box<dyn Job>>,
     path: Arc<PathBuf>,
     stats: Arc<WriterStats>,
@@ -246,15 +251,26 @@ impl Db {
         writer_conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let checkpoint_conn = open_connection(&path, cfg)?;
 
-        let read_cfg = cfg.clone();
-        let manager = SqliteConnectionManager::file(&path)
-            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(move |c| configure(c, &read_cfg, true));
+        let manager = || {
+            let read_cfg = cfg.clone();
+            SqliteConnectionManager::file(&path)
+                .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .with_init(move |c| configure(c, &read_cfg, true))
+        };
         let pool = r2d2::Pool::builder()
             .max_size(cfg.read_pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
-            .build(manager)?;
+            .build(manager())?;
+        // As many as the executor has threads is enough: a lookup in place
+        // holds its thread, so no more can run at once. When none is free
+        // (another runtime shares the store), the lookup goes to a reader.
+        let inline_size = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8) as u32;
+        let inline = r2d2::Pool::builder()
+            .max_size(inline_size)
+            .min_idle(Some(inline_size))
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager())?;
 
         // Reads run on a few dedicated threads, each holding a pooled
         // connection: handing a read to them is one channel send, cheaper
@@ -301,7 +317,7 @@ impl Db {
             .name("db-checkpoint".into())
             .spawn(move || checkpoint_loop(&checkpoint_conn, &wal, &writer_gone))
             .map_err(|e| StoreError::internal(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Db { readers: read_tx, writer: tx, path: Arc::new(path), stats })
+        Ok(Db { readers: read_tx, inline, writer: tx, path: Arc::new(path), stats })
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -338,13 +354,20 @@ impl Db {
         self.on_reader(move |conn| run_read(conn, &args, rule)).await
     }
 
-    /// Runs a one-statement read rule on a reader thread (SQLite gives every
-    /// statement its own snapshot, so no transaction is needed).
+    /// Runs a one-statement read rule in place, on a connection of its own
+    /// (SQLite gives every statement its own snapshot, so no transaction is
+    /// needed), or on a reader thread when no such connection is free.
     pub(crate) async fn lookup<A, R>(&self, args: A, rule: Rule<A, R>) -> StoreResult<R>
     where
         A: Send + Sync + 'static,
         R: Send + 'static,
     {
+        if let Some(mut conn) = self.inline.try_get() {
+            return std::panic::catch_unwind(AssertUnwindSafe(|| {
+                finish_now(rule(&mut SqliteTx::new(&mut conn), &args))
+            }))
+            .unwrap_or_else(|_| Err(StoreError::internal("a lookup panicked")));
+        }
         self.on_reader(move |conn| finish_now(rule(&mut SqliteTx::new(conn), &args))).await
     }
 
@@ -700,6 +723,19 @@ mod tests {
         let rows: i64 =
             db.on_reader(|c| Ok(c.query_row("SELECT count(*) FROM filler", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(rows, 40);
+    }
+
+    #[tokio::test]
+    async fn a_lookup_runs_in_place_and_on_a_reader_when_no_connection_is_free() {
+        let (_dir, db) = test_db();
+        let held: Vec<_> = std::iter::from_fn(|| db.inline.try_get()).collect();
+        assert!(!held.is_empty(), "lookups have connections of their own");
+        let on_reader = db.lookup((), |tx, ()| crate::store::TicketTx::ping(tx)).await;
+        assert!(on_reader.is_ok(), "with every in-place connection taken, a reader answers");
+        drop(held);
+        let r = db.lookup((), |_tx, ()| -> BoxFuture<'_, StoreResult<()>> { panic!("boom") }).await;
+        assert!(matches!(r, Err(StoreError::Internal(_))), "a panicking lookup is an error");
+        db.lookup((), |tx, ()| crate::store::TicketTx::ping(tx)).await.unwrap();
     }
 
     #[tokio::test]
