@@ -262,9 +262,10 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .build(manager())?;
-        // As many as the executor has threads is enough: a lookup in place
-        // holds its thread, so no more can run at once. When none is free
-        // (another runtime shares the store), the lookup goes to a reader.
+        // One per core, as the executor has threads (up to eight): a lookup
+        // in place holds its thread, so no more can run at once. When none
+        // is free (more executor threads than that, or another runtime
+        // sharing the store), the lookup goes to a reader thread instead.
         let inline_size = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8) as u32;
         let inline = r2d2::Pool::builder()
             .max_size(inline_size)
