@@ -35,7 +35,7 @@ impl AppState {
     /// Opens the storage (migrating it) and builds everything from `config`.
     pub fn open(config: Config) -> anyhow::Result<Self> {
         let store = Store::open(&config.database)
-            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.database.path.display()))?;
+            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.database.location()))?;
         Self::with_store(config, store)
     }
 

@@ -143,6 +143,11 @@ pub enum Synchronous {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
+    /// A `postgres://` URL selects PostgreSQL (env `TICKETING_DATABASE_URL`,
+    /// flag `--database-url`); empty, the SQLite file at `path` is used.
+    pub url: String,
+    /// Connections the server keeps to PostgreSQL (unused on SQLite).
+    pub pool_size: u32,
     pub path: PathBuf,
     pub synchronous: Synchronous,
     pub busy_timeout_ms: u64,
@@ -237,9 +242,23 @@ impl Default for ServerConfig {
     }
 }
 
+impl DatabaseConfig {
+    /// Whether the database is PostgreSQL (`url` set) rather than the SQLite file.
+    pub fn is_postgres(&self) -> bool {
+        !self.url.is_empty()
+    }
+
+    /// Where the data lives, for messages: the file, or the URL without its password.
+    pub fn location(&self) -> String {
+        if self.is_postgres() { crate::store::redact_url(&self.url) } else { self.path.display().to_string() }
+    }
+}
+
 impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
+            url: String::new(),
+            pool_size: 16,
             path: PathBuf::from("ticketing.db"),
             synchronous: Synchronous::Full,
             busy_timeout_ms: 5000,
@@ -315,6 +334,7 @@ impl Default for Config {
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub db: Option<PathBuf>,
+    pub database_url: Option<String>,
     pub bind: Option<String>,
 }
 
@@ -359,6 +379,9 @@ impl Config {
         config.apply_env(env)?;
         if let Some(db) = &overrides.db {
             config.database.path = db.clone();
+        }
+        if let Some(url) = &overrides.database_url {
+            config.database.url = url.clone();
         }
         if let Some(bind) = &overrides.bind {
             config.server.bind = bind.clone();
@@ -445,6 +468,21 @@ impl Config {
         }
         if self.database.path.as_os_str().is_empty() {
             return bad("database.path", "must not be empty");
+        }
+        if !self.database.url.is_empty() && !crate::store::is_postgres_url(&self.database.url) {
+            return bad(
+                "database.url",
+                "must start with postgres:// or postgresql:// (or be empty for the SQLite file)",
+            );
+        }
+        if self.database.is_postgres() && self.auth.secret.is_empty() && self.auth.secret_file.is_empty() {
+            return bad(
+                "auth.secret",
+                "must be set (or auth.secret_file) on PostgreSQL: every server must sign with the same secret",
+            );
+        }
+        if self.database.pool_size == 0 || self.database.pool_size > 1000 {
+            return bad("database.pool_size", "must be between 1 and 1000");
         }
         if self.database.read_pool_size == 0 || self.database.read_pool_size > 64 {
             return bad("database.read_pool_size", "must be between 1 and 64");
@@ -550,6 +588,7 @@ impl Config {
             let user = credentials.split(':').next().unwrap_or_default();
             copy.mail.url = format!("{scheme}://{user}:(redacted)@{host}");
         }
+        copy.database.url = crate::store::redact_url(&copy.database.url);
         toml::to_string(&copy).unwrap_or_default()
     }
 
@@ -660,7 +699,7 @@ mod tests {
         assert_eq!(cfg.auth.rate_limit.per_email_per_minute, 3);
         assert_eq!(cfg.database.synchronous, Synchronous::Normal);
 
-        let flags = Overrides { bind: Some("127.0.0.1:8000".into()), db: Some("x.db".into()) };
+        let flags = Overrides { bind: Some("127.0.0.1:8000".into()), db: Some("x.db".into()), database_url: None };
         let cfg = Config::load(Some(&path), vars, &flags).unwrap();
         assert_eq!(cfg.server.bind, "127.0.0.1:8000");
         assert_eq!(cfg.database.path, PathBuf::from("x.db"));

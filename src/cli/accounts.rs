@@ -21,7 +21,7 @@ use crate::{
 /// Opens the configured database, with an error that names the file.
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&config.database)
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.database.path.display()))
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.database.location()))
 }
 
 /// A field's problem as one line for the operator.

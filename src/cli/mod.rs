@@ -27,6 +27,9 @@ pub struct Cli {
     /// The SQLite database file (overrides database.path).
     #[arg(long, global = true, env = "TICKETING_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// A postgres:// URL: use PostgreSQL instead of the SQLite file (overrides database.url).
+    #[arg(long, global = true, env = "TICKETING_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
     /// Log format: text for people, json for log shippers.
     #[arg(long, global = true, env = "TICKETING_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -53,6 +56,10 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Copy every row of the SQLite file (--db / database.path) into an
+    /// empty PostgreSQL database (--database-url), then check that the
+    /// row counts and the audit log match. The SQLite server must be stopped.
+    MigrateTo,
     /// Seed demo companies, accounts and tickets into an empty database.
     Demo,
     /// Manage tenant companies.
@@ -248,7 +255,7 @@ pub fn init_tracing(cli: &Cli) {
 }
 
 fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
-    let overrides = Overrides { db: cli.db.clone(), bind };
+    let overrides = Overrides { db: cli.db.clone(), database_url: cli.database_url.clone(), bind };
     Ok(Config::load(cli.config.as_deref(), std::env::vars(), &overrides)?)
 }
 
@@ -262,10 +269,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let config = load_config(&cli, None)?;
             let applied = crate::store::migrate(&config.database)
-                .with_context(|| format!("cannot migrate the database {}", config.database.path.display()))?;
-            eprintln!("applied {applied} migration(s) to {}", config.database.path.display());
+                .with_context(|| format!("cannot migrate the database {}", config.database.location()))?;
+            eprintln!("applied {applied} migration(s) to {}", config.database.location());
             Ok(())
         }
+        Command::MigrateTo => ops::migrate_to(&load_config(&cli, None)?),
         Command::Demo => {
             let state = crate::app::AppState::open(load_config(&cli, None)?)?;
             if !demo::seed(&state).await? {

@@ -13,9 +13,17 @@ use anyhow::{Context, bail};
 
 use crate::{config::Config, store::StoreError};
 
-/// The lock a running server holds, so `restore` cannot swap the file under it.
+/// The lock a running server holds, so `restore` cannot swap the data
+/// under it: a lock on a file beside the SQLite database (one server per
+/// file), or a share of an advisory lock on PostgreSQL (any number of
+/// servers; `restore` needs it alone).
 pub struct ServerLock {
-    _file: File,
+    _held: Held,
+}
+
+enum Held {
+    File(#[allow(dead_code)] File),
+    Shared(#[allow(dead_code)] crate::store::postgres::SharedLock),
 }
 
 fn open_lock(config: &Config) -> anyhow::Result<File> {
@@ -26,11 +34,16 @@ fn open_lock(config: &Config) -> anyhow::Result<File> {
 impl ServerLock {
     /// Takes the lock, or says that another server holds the database.
     pub fn acquire(config: &Config) -> anyhow::Result<Self> {
+        if config.database.is_postgres() {
+            let lock = crate::store::postgres::hold_shared_lock(&config.database)
+                .with_context(|| format!("cannot take the server lock on {}", config.database.location()))?;
+            return Ok(ServerLock { _held: Held::Shared(lock) });
+        }
         let file = open_lock(config)?;
         match file.try_lock() {
-            Ok(()) => Ok(ServerLock { _file: file }),
+            Ok(()) => Ok(ServerLock { _held: Held::File(file) }),
             Err(std::fs::TryLockError::WouldBlock) => {
-                bail!("another ticketing server is using {}", config.database.path.display())
+                bail!("another ticketing server is using {}", config.database.location())
             }
             Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot lock the database"),
         }
@@ -42,14 +55,19 @@ impl ServerLock {
 pub fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
     crate::store::backup(&config.database, file)
         .map_err(|e| anyhow::anyhow!("cannot write the backup {}: {e}", file.display()))?;
-    eprintln!("backed up {} to {}", config.database.path.display(), file.display());
+    eprintln!("backed up {} to {}", config.database.location(), file.display());
     Ok(())
 }
 
 /// `ticketing restore FILE`: checks the copy, then swaps it in. Refuses while
 /// a server holds the database; the replaced file is kept beside it.
 pub fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
-    let _lock = ServerLock::acquire(config).context("stop the server before restoring")?;
+    // On PostgreSQL the restore itself makes sure no server holds a share.
+    let _lock = if config.database.is_postgres() {
+        None
+    } else {
+        Some(ServerLock::acquire(config).context("stop the server before restoring")?)
+    };
     let kept = crate::store::restore(&config.database, file).map_err(|e| match e {
         StoreError::Invalid(errors) => {
             anyhow::anyhow!(errors.into_iter().next().map(|e| e.message).unwrap_or_default())
@@ -59,7 +77,28 @@ pub fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
     if let Some(kept) = kept {
         eprintln!("the replaced database is kept as {}", kept.display());
     }
-    eprintln!("restored {} from {}", config.database.path.display(), file.display());
+    eprintln!("restored {} from {}", config.database.location(), file.display());
+    Ok(())
+}
+
+/// `ticketing migrate-to`: copies the SQLite file into PostgreSQL.
+pub fn migrate_to(config: &Config) -> anyhow::Result<()> {
+    if !config.database.is_postgres() {
+        bail!("name the PostgreSQL database to copy into with --database-url postgres://...");
+    }
+    let mut source = config.clone();
+    source.database.url.clear();
+    let _lock = ServerLock::acquire(&source).context("stop the server before copying its database")?;
+    let report = crate::store::postgres::copy_from_sqlite(&source.database, &config.database)
+        .with_context(|| format!("cannot copy {} into {}", source.database.location(), config.database.location()))?;
+    for (table, rows) in &report.tables {
+        println!("{table:<22} {rows:>9} rows");
+    }
+    eprintln!(
+        "copied {} into {}: every table's row count and the audit log match",
+        source.database.location(),
+        config.database.location()
+    );
     Ok(())
 }
 
@@ -73,7 +112,7 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
     for p in &problems {
         println!("{p}");
     }
-    bail!("{} problem(s) found in {}", problems.len(), config.database.path.display())
+    bail!("{} problem(s) found in {}", problems.len(), config.database.location())
 }
 
 /// `ticketing healthcheck`: 0 when `/healthz` answers 200, non-zero otherwise.

@@ -7,7 +7,11 @@
 //!
 //! - [`sqlite`]: one SQLite file; reads on a few reader threads, writes
 //!   through one writer thread that commits waiting requests together.
+//! - [`postgres`]: one PostgreSQL database that several servers share; each
+//!   use case one transaction on a pooled connection, locking what its rule
+//!   checks.
 
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
 mod tx;
@@ -97,6 +101,7 @@ pub struct Store {
 #[derive(Clone)]
 enum Backend {
     Sqlite(sqlite::Db),
+    Postgres(postgres::Db),
 }
 
 /// Figures a backend keeps about itself, for metrics.
@@ -117,7 +122,12 @@ pub struct StoreStats {
 impl Store {
     /// Opens (creating if needed) and migrates the configured database.
     pub fn open(cfg: &DatabaseConfig) -> StoreResult<Store> {
-        Ok(Store { backend: Backend::Sqlite(sqlite::Db::open(cfg)?), mail: None })
+        let backend = if cfg.is_postgres() {
+            Backend::Postgres(postgres::Db::open(cfg)?)
+        } else {
+            Backend::Sqlite(sqlite::Db::open(cfg)?)
+        };
+        Ok(Store { backend, mail: None })
     }
 
     /// The same storage, with events writing emails to the outbox (`Some`) or not.
@@ -139,6 +149,7 @@ impl Store {
     {
         match &self.backend {
             Backend::Sqlite(db) => db.read(args, rule).await,
+            Backend::Postgres(db) => db.read(args, rule).await,
         }
     }
 
@@ -151,6 +162,7 @@ impl Store {
     {
         match &self.backend {
             Backend::Sqlite(db) => db.lookup(args, rule).await,
+            Backend::Postgres(db) => db.lookup(args, rule).await,
         }
     }
 
@@ -163,6 +175,7 @@ impl Store {
     {
         match &self.backend {
             Backend::Sqlite(db) => db.write(args, rule).await,
+            Backend::Postgres(db) => db.write(args, rule).await,
         }
     }
 
@@ -174,37 +187,55 @@ impl Store {
     pub fn stats(&self) -> StoreStats {
         match &self.backend {
             Backend::Sqlite(db) => db.stats(),
+            Backend::Postgres(db) => db.stats(),
         }
     }
 
-    /// Where the data lives, for logs and messages (a file path).
+    /// Where the data lives, for logs and messages (a file path, or the
+    /// URL without its password).
     pub fn location(&self) -> String {
         match &self.backend {
             Backend::Sqlite(db) => db.path().display().to_string(),
+            Backend::Postgres(db) => db.location(),
         }
+    }
+
+    /// Whether several servers may share this storage (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
     }
 }
 
 /// Applies the migrations not yet applied; returns how many ran.
 pub fn migrate(cfg: &DatabaseConfig) -> StoreResult<usize> {
-    sqlite::migrate_file(cfg)
+    if cfg.is_postgres() { postgres::migrate(cfg) } else { sqlite::migrate_file(cfg) }
+}
+
+/// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(url: &str) -> bool {
+    postgres::is_url(url)
+}
+
+/// A database URL with its password replaced, for logs and `config show`.
+pub fn redact_url(url: &str) -> String {
+    postgres::redact(url)
 }
 
 /// Integrity, foreign keys and the audit log against the tickets: every
 /// problem found, one sentence each. Full scans: an offline tool.
 pub fn check(cfg: &DatabaseConfig) -> StoreResult<Vec<String>> {
-    sqlite::check_file(cfg)
+    if cfg.is_postgres() { postgres::check(cfg) } else { sqlite::check_file(cfg) }
 }
 
 /// Writes a consistent copy of the database to `target`, which must not
 /// exist, while it is in use; the copy is readable by its owner only.
 pub fn backup(cfg: &DatabaseConfig, target: &Path) -> StoreResult<()> {
-    sqlite::backup_file(cfg, target)
+    if cfg.is_postgres() { postgres::backup(cfg, target) } else { sqlite::backup_file(cfg, target) }
 }
 
 /// Replaces the database with a copy made by [`backup`], after checking it;
 /// the replaced database is kept beside it (its path is returned). The
 /// caller holds the server lock.
 pub fn restore(cfg: &DatabaseConfig, copy: &Path) -> StoreResult<Option<std::path::PathBuf>> {
-    sqlite::restore_file(cfg, copy)
+    if cfg.is_postgres() { postgres::restore(cfg, copy) } else { sqlite::restore_file(cfg, copy) }
 }

@@ -63,7 +63,7 @@ async fn unknown_email_and_wrong_password_get_identical_401s() {
         assert_eq!(wrong.header("www-authenticate"), Some("Bearer"));
         // A disabled account with the right password says the same.
     }
-    app.sql_exec("UPDATE users SET active = 0 WHERE email = 'ada@acme.test'");
+    app.sql_exec("UPDATE users SET active = FALSE WHERE email = 'ada@acme.test'");
     let disabled = app
         .post("/api/auth/login", json!({"email": "ada@acme.test", "password": PASSWORD}))
         .send()

@@ -10,12 +10,18 @@ fn id(stdout: &str) -> i64 {
 
 #[test]
 fn version_prints_the_package_version() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let out = Workdir::new().ok(&["--version"]);
     assert_eq!(out.trim(), format!("ticketing {}", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn migrate_creates_the_schema() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     cli.ok(&["migrate"]);
     let conn = rusqlite::Connection::open(cli.db()).unwrap();
@@ -45,6 +51,9 @@ fn link_is_stored(db: &Path, url: &str) -> bool {
 
 #[test]
 fn companies_users_and_admins_are_created_listed_disabled_and_re_passworded() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let acme = id(&cli.ok(&["company", "create", "--name", "Acme"]));
     let globex = id(&cli.ok(&["company", "create", "--name", "Globex"]));
@@ -155,6 +164,9 @@ fn companies_users_and_admins_are_created_listed_disabled_and_re_passworded() {
 
 #[test]
 fn companies_are_renamed_suspended_and_reactivated_and_names_stay_unique() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     cli.ok(&["company", "create", "--name", "Acme"]);
     cli.fails(cli.run(&["company", "create", "--name", "  ACME "]), "already exists");
@@ -179,6 +191,9 @@ fn companies_are_renamed_suspended_and_reactivated_and_names_stay_unique() {
 
 #[test]
 fn nothing_is_printed_unless_the_account_was_created() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     cli.ok(&["company", "create", "--name", "Acme"]);
     cli.ok(&["user", "create", "--email", "u@x.test", "--name", "U", "--company", "1"]);
@@ -200,6 +215,9 @@ fn nothing_is_printed_unless_the_account_was_created() {
 
 #[test]
 fn the_help_says_what_each_option_is() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let help = cli.ok(&["user", "create", "--help"]);
     assert!(help.contains("The email the person signs in with") && help.contains("The person's name"), "{help}");
@@ -209,6 +227,9 @@ fn the_help_says_what_each_option_is() {
 
 #[test]
 fn config_show_names_the_secret_source_never_the_secret() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let shown = cli.ok(&["config", "show"]);
     assert!(shown.starts_with("# signing secret: generated, kept in "), "{shown}");
@@ -220,6 +241,9 @@ fn config_show_names_the_secret_source_never_the_secret() {
 
 #[test]
 fn serve_on_a_busy_port_fails_before_touching_the_database() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
@@ -229,6 +253,9 @@ fn serve_on_a_busy_port_fails_before_touching_the_database() {
 
 #[test]
 fn healthcheck_asks_the_address_given_with_bind() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let (server, addr) = start_server(&cli.db(), &[]);
     cli.ok(&["healthcheck", "--bind", &addr]);
@@ -241,6 +268,9 @@ fn healthcheck_asks_the_address_given_with_bind() {
 
 #[test]
 fn a_bad_config_fails_start_up_naming_the_key() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let config = cli.dir.path().join("bad.toml");
     std::fs::write(&config, "[server]\nbind = \"127.0.0.1:5000\"\ncolour = \"blue\"\n").unwrap();
@@ -252,6 +282,9 @@ fn a_bad_config_fails_start_up_naming_the_key() {
 
 #[test]
 fn backup_writes_a_consistent_copy_and_never_overwrites() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     cli.ok(&["company", "create", "--name", "Acme"]);
     let copy = cli.dir.path().join("copy.db");
@@ -266,6 +299,9 @@ fn backup_writes_a_consistent_copy_and_never_overwrites() {
 
 #[test]
 fn demo_seeds_an_empty_database_once() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let out = cli.run(&["demo"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -284,6 +320,9 @@ fn demo_seeds_an_empty_database_once() {
 
 #[test]
 fn serve_logs_how_to_create_the_first_owner_and_stops_cleanly_on_sigterm() {
+    if crate::support::sqlite_only("the command line on a SQLite file; on PostgreSQL see cli::postgres") {
+        return;
+    }
     let cli = Workdir::new();
     let (mut server, addr) = start_server(&cli.db(), &[]);
     let log = server.log();

@@ -141,14 +141,26 @@ async fn a_reply_and_its_status_commit_together_or_not_at_all() {
 
     // A failure inside the transaction (here a planted fault on the status
     // change) takes the message back with it.
-    app.sql_exec(
-        "CREATE TRIGGER refuse_engineering BEFORE UPDATE OF status ON tickets
-         WHEN NEW.status = 'needs_engineering' BEGIN SELECT RAISE(ABORT, 'planted fault'); END",
-    );
+    if crate::support::on_postgres() {
+        app.sql_exec(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE 'planted fault'; END $$;
+             CREATE TRIGGER refuse_engineering BEFORE UPDATE OF status ON tickets
+             FOR EACH ROW WHEN (NEW.status = 'needs_engineering') EXECUTE FUNCTION refuse()",
+        );
+    } else {
+        app.sql_exec(
+            "CREATE TRIGGER refuse_engineering BEFORE UPDATE OF status ON tickets
+             WHEN NEW.status = 'needs_engineering' BEGIN SELECT RAISE(ABORT, 'planted fault'); END",
+        );
+    }
     let failed = app.post(&path, json!({"body": "Handing to engineering", "status": "needs_engineering"}));
     assert_eq!(failed.bearer(&owner).send().await.status.as_u16(), 500);
     assert_eq!(app.write_counts(), nothing, "neither the message nor the status note stayed");
-    app.sql_exec("DROP TRIGGER refuse_engineering");
+    app.sql_exec(if crate::support::on_postgres() {
+        "DROP TRIGGER refuse_engineering ON tickets"
+    } else {
+        "DROP TRIGGER refuse_engineering"
+    });
 
     // Both, in one step: the reply, the system note, both audit rows.
     let (messages, audit) = (app.count("ticket_messages"), app.count("platform_audit_log"));

@@ -1,5 +1,6 @@
 //! The API test suite: one binary, one module per feature, all driving the
-//! real router over a real SQLite file.
+//! real router over a real database: a SQLite file, or PostgreSQL when
+//! `TICKETING_TEST_DATABASE_URL` is set (see `support`).
 #![allow(clippy::unwrap_used, reason = "a test that cannot unwrap has failed; the panic says where")]
 
 mod access_matrix;
@@ -15,6 +16,7 @@ mod limits;
 mod mail;
 mod ops;
 mod query_plans;
+mod races;
 mod support;
 mod tickets;
 mod ui;

@@ -18,6 +18,9 @@ use crate::support::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_under_load_holds_every_acknowledged_write_and_passes_check() {
+    if crate::support::sqlite_only("a server process on a SQLite file") {
+        return;
+    }
     let app = TestApp::new().await;
     let seed = Seed::new(&app).await;
     let app = Arc::new(app);
@@ -63,6 +66,9 @@ async fn a_backup_taken_under_load_holds_every_acknowledged_write_and_passes_che
 
 #[test]
 fn check_passes_a_healthy_database_and_names_a_planted_inconsistency() {
+    if crate::support::sqlite_only("a server process on a SQLite file") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     assert!(run(ticketing(&db).arg("demo")).0);
@@ -88,6 +94,9 @@ fn check_passes_a_healthy_database_and_names_a_planted_inconsistency() {
 
 #[test]
 fn restore_round_trips_and_refuses_while_a_server_runs_or_for_a_bad_file() {
+    if crate::support::sqlite_only("a server process on a SQLite file") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     assert!(run(ticketing(&db).args(["company", "create", "--name", "Kept"])).0);
@@ -121,6 +130,9 @@ fn restore_round_trips_and_refuses_while_a_server_runs_or_for_a_bad_file() {
 
 #[test]
 fn healthcheck_exits_zero_for_a_live_server_and_non_zero_otherwise() {
+    if crate::support::sqlite_only("a server process on a SQLite file") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     let (mut child, addr) = start_server(&db, &[]);
@@ -136,6 +148,9 @@ fn healthcheck_exits_zero_for_a_live_server_and_non_zero_otherwise() {
 
 #[test]
 fn sigterm_under_load_lets_in_flight_requests_finish_and_exits_zero() {
+    if crate::support::sqlite_only("a server process on a SQLite file") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     assert!(run(ticketing(&db).arg("demo")).0);

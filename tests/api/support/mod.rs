@@ -1,8 +1,16 @@
-//! The test harness: a real SQLite database in a temp dir, the real router
-//! driven with `oneshot` (no socket), and a named fixture.
+//! The test harness: a real database, the real router driven with
+//! `oneshot` (no socket), and a named fixture.
+//!
+//! The database is a SQLite file in a temp dir, or, when
+//! `TICKETING_TEST_DATABASE_URL` names a PostgreSQL server (a database
+//! there that the test role may create databases from), a database of the
+//! test's own, created from a template migrated once per run. The suite
+//! runs once per backend (`scripts/test`); tests of what only one backend
+//! has say so and skip on the other (see [`sqlite_only`]).
 
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod process;
 pub mod smtp;
 
@@ -35,6 +43,33 @@ pub struct TestApp {
     pub router: Router,
     _dir: tempfile::TempDir,
     pub db_path: PathBuf,
+    /// The test's own PostgreSQL database, when the suite runs on PostgreSQL.
+    pub pg_url: Option<String>,
+}
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    pg::server_url().is_some()
+}
+
+/// Skips the calling test on SQLite, saying why; true when skipped. For
+/// what only several writers at once can show.
+pub fn postgres_only(what: &str) -> bool {
+    if !on_postgres() {
+        eprintln!("skipped on SQLite (PostgreSQL only: {what})");
+        return true;
+    }
+    false
+}
+
+/// Skips the calling test on PostgreSQL, saying why; true when skipped.
+/// For what only SQLite has (its file, its query planner, its lock file).
+pub fn sqlite_only(what: &str) -> bool {
+    if on_postgres() {
+        eprintln!("skipped on PostgreSQL (SQLite only: {what})");
+        return true;
+    }
+    false
 }
 
 /// A cheap argon2 cost so tests stay fast; production uses OWASP's.
@@ -60,12 +95,17 @@ impl TestApp {
     pub async fn with_config(change: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = test_config(dir.path());
+        let pg_url = pg::server_url().map(|_| pg::fresh_database());
+        if let Some(url) = &pg_url {
+            config.database.url = url.clone();
+            config.database.pool_size = 8;
+        }
         change(&mut config);
         let db_path = config.database.path.clone();
         let state = AppState::open(config).expect("app opens");
         let router =
             ticketing::http::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        TestApp { state, router, _dir: dir, db_path }
+        TestApp { state, router, _dir: dir, db_path, pg_url }
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
@@ -99,19 +139,29 @@ impl TestApp {
         self.state.keys.issue(AccountKind::Admin, id, version).expect("token").0
     }
 
-    /// Runs one integer-valued query on a side connection.
+    /// Runs one integer-valued query on a side connection (a boolean
+    /// counts as 0 or 1).
     pub fn sql_i64(&self, sql: &str) -> i64 {
+        if let Some(url) = &self.pg_url {
+            return pg::first_i64(url, sql);
+        }
         let conn = rusqlite::Connection::open(&self.db_path).expect("open");
         conn.query_row(sql, [], |r| r.get(0)).expect(sql)
     }
 
-    /// Runs one text-valued query on a side connection.
+    /// Runs one text-valued query on a side connection (JSON as its text).
     pub fn sql_text(&self, sql: &str) -> String {
+        if let Some(url) = &self.pg_url {
+            return pg::first_text(url, sql);
+        }
         let conn = rusqlite::Connection::open(&self.db_path).expect("open");
         conn.query_row(sql, [], |r| r.get(0)).expect(sql)
     }
 
     pub fn sql_exec(&self, sql: &str) {
+        if let Some(url) = &self.pg_url {
+            return pg::exec(url, sql);
+        }
         let conn = rusqlite::Connection::open(&self.db_path).expect("open");
         conn.execute_batch(sql).expect(sql);
     }
@@ -333,7 +383,7 @@ impl Seed {
     /// Disables the two disabled accounts (after their tokens were taken).
     pub fn disable_accounts(&self, app: &TestApp) {
         app.sql_exec(&format!(
-            "UPDATE users SET active = 0 WHERE id = {}; UPDATE platform_admins SET active = 0 WHERE id = {};",
+            "UPDATE users SET active = FALSE WHERE id = {}; UPDATE platform_admins SET active = FALSE WHERE id = {};",
             self.disabled_manager, self.disabled_admin
         ));
     }

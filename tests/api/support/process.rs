@@ -14,6 +14,8 @@ use std::{
 pub fn ticketing(db: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ticketing"));
     cmd.env_remove("TICKETING_CONFIG")
+        .env_remove("TICKETING_TEST_DATABASE_URL")
+        .env_remove("TICKETING_DATABASE_URL")
         .env("TICKETING_DB", db)
         .env("TICKETING_AUTH_PASSWORD_MEMORY_KIB", "256")
         .env("TICKETING_AUTH_PASSWORD_ITERATIONS", "1")
