@@ -147,7 +147,7 @@ async fn an_assignment_racing_the_assignees_disable_never_lands_after_it() {
             .send()
             .await
             .expect(201);
-        let agent = created.json["id"].as_i64().unwrap();
+        let agent = created.json["admin"]["id"].as_i64().unwrap();
         let ticket = create_ticket(&app, seed.acme_manager, seed.acme, "website", &format!("Round {round}")).await;
         let assign = fire(
             &app.router,
