@@ -4,7 +4,6 @@ zero 5xx, zero "database is locked", every answer correct, and every write
 that was acknowledged is in the database afterwards."""
 
 import os
-import sqlite3
 import sys
 import threading
 import time
@@ -84,12 +83,13 @@ def main():
             t.join()
 
         locked = server.log_text().lower().count("locked")
-        db = sqlite3.connect(server.db)
-        missing_tickets = sum(1 for t in tickets if db.execute("SELECT count(*) FROM tickets WHERE id = ?", (t,)).fetchone()[0] != 1)
-        missing_messages = sum(1 for m in messages if db.execute("SELECT count(*) FROM ticket_messages WHERE id = ?", (m,)).fetchone()[0] != 1)
+        stored_tickets = {int(r[0]) for r in server.database.rows("SELECT id FROM tickets")}
+        stored_messages = {int(r[0]) for r in server.database.rows("SELECT id FROM ticket_messages")}
+        missing_tickets = sum(1 for t in tickets if t not in stored_tickets)
+        missing_messages = sum(1 for m in messages if m not in stored_messages)
         server.kill()
         check = server.cli("check")
-        print(f"concurrency: {WRITERS} writers, {READERS} readers, {SECONDS:.0f} s")
+        print(f"concurrency ({server.backend()}): {WRITERS} writers, {READERS} readers, {SECONDS:.0f} s")
         print(f"  requests={counts['requests']} 5xx={counts['5xx']} locked={locked} wrong={counts['wrong']}")
         print(f"  tickets created={len(tickets)} messages added={len(messages)} missing={missing_tickets + missing_messages}")
         print(f"  {check}")

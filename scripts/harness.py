@@ -1,5 +1,9 @@
 """Shared helpers for the load scripts: start the real binary on a fresh
-demo database, mint tokens with `ticketing token`, speak HTTP/1.1."""
+demo database, mint tokens with `ticketing token`, speak HTTP/1.1.
+
+A fresh SQLite file by default; with `--postgres` on a script's command line
+(or LOAD_BACKEND=postgres) a fresh database on the PostgreSQL server that
+TICKETING_TEST_DATABASE_URL names, made and dropped with `psql`."""
 
 import http.client
 import json
@@ -8,19 +12,77 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("BIN", os.path.join(ROOT, "target", "release", "ticketing"))
+POSTGRES = "--postgres" in sys.argv or os.environ.get("LOAD_BACKEND") == "postgres"
+# Every server of a run on PostgreSQL signs with this one secret.
+SHARED_SECRET = "load-scripts-share-this-signing-secret-0123456789"
+
+
+def psql(url, sql):
+    """Runs SQL with `psql`; answers its rows, one list of columns each."""
+    out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def database_url(server_url, name):
+    """The URL of database `name` on the server of `server_url`."""
+    base, _, query = server_url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+class Database:
+    """A fresh database for one run: a SQLite file in `dir`, or a PostgreSQL
+    database (dropped at cleanup)."""
+
+    def __init__(self, dir):
+        self.postgres = POSTGRES
+        self.path = os.path.join(dir, "load.db")
+        self.url = None
+        if self.postgres:
+            self.server = os.environ["TICKETING_TEST_DATABASE_URL"]
+            self.name = f"tkt_load_{os.getpid()}_{random.randint(0, 1 << 30)}"
+            psql(self.server, f'CREATE DATABASE "{self.name}"')
+            self.url = database_url(self.server, self.name)
+
+    def env(self):
+        if self.postgres:
+            return {"TICKETING_DATABASE_URL": self.url, "TICKETING_AUTH_SECRET": SHARED_SECRET}
+        return {"TICKETING_DB": self.path}
+
+    def rows(self, sql):
+        """Rows of a query, as strings (`?` placeholders are not supported:
+        the scripts only ask with numbers they made)."""
+        if self.postgres:
+            return psql(self.url, sql)
+        import sqlite3
+        db = sqlite3.connect(self.path)
+        try:
+            return [[("" if v is None else str(v)) for v in row] for row in db.execute(sql).fetchall()]
+        finally:
+            db.close()
+
+    def drop(self):
+        if self.postgres:
+            try:
+                psql(self.server, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            except subprocess.CalledProcessError:
+                pass
 
 
 class Server:
     """The real `ticketing serve` on a free port of 127.0.0.1."""
 
-    def __init__(self, workdir=None):
+    def __init__(self, workdir=None, database=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="ticketing-load-")
-        self.db = os.path.join(self.dir, "load.db")
+        self.database = database or Database(self.dir)
+        self.owns_database = database is None
+        self.db = self.database.path
         # Below Linux's ephemeral range (32768 and up): a client's own
         # connection attempts while the server restarts can then never take
         # the port (a TCP self-connect), which made a restart fail to bind.
@@ -29,7 +91,7 @@ class Server:
         self.log = os.path.join(self.dir, "serve.log")
         self.env = dict(
             os.environ,
-            TICKETING_DB=self.db,
+            **self.database.env(),
             TICKETING_AUTH_PASSWORD_MEMORY_KIB="1024",
             TICKETING_AUTH_PASSWORD_ITERATIONS="1",
             TICKETING_LOG="warn",
@@ -38,6 +100,12 @@ class Server:
             TICKETING_LIMITS_WRITES_PER_MINUTE="0",
         )
         self.env.pop("TICKETING_CONFIG", None)
+        self.env.pop("TICKETING_TEST_DATABASE_URL", None)
+        if not self.database.postgres:
+            self.env.pop("TICKETING_DATABASE_URL", None)
+
+    def backend(self):
+        return "PostgreSQL" if self.database.postgres else "SQLite"
 
     def cli(self, *args):
         return subprocess.run([BIN, *args], env=self.env, check=True, capture_output=True, text=True).stdout.strip()
@@ -95,4 +163,6 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.owns_database:
+            self.database.drop()
         shutil.rmtree(self.dir, ignore_errors=True)

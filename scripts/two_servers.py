@@ -12,44 +12,25 @@ may create databases) and `psql`."""
 import os
 import random
 import signal
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server  # noqa: E402
+import harness  # noqa: E402
+from harness import Database, Server  # noqa: E402
 
 WRITERS = int(os.environ.get("TWO_SERVERS_WRITERS", "16"))
-SECRET = "two-servers-share-this-signing-secret-0123456789"
-
-
-def database_url(server_url, name):
-    base, _, query = server_url.partition("?")
-    root = base.rsplit("/", 1)[0]
-    return f"{root}/{name}" + (f"?{query}" if query else "")
-
-
-def psql(url, sql):
-    out = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
-                         check=True, capture_output=True, text=True)
-    return out.stdout
 
 
 def main():
-    server_url = os.environ.get("TICKETING_TEST_DATABASE_URL")
-    if not server_url:
+    if not os.environ.get("TICKETING_TEST_DATABASE_URL"):
         print("two servers: TICKETING_TEST_DATABASE_URL is not set", file=sys.stderr)
         return 1
-    name = f"tkt_two_servers_{os.getpid()}"
-    psql(server_url, f'DROP DATABASE IF EXISTS "{name}"')
-    psql(server_url, f'CREATE DATABASE "{name}"')
-    url = database_url(server_url, name)
-    servers = [Server(), Server()]
-    for s in servers:
-        s.env["TICKETING_DATABASE_URL"] = url
-        s.env["TICKETING_AUTH_SECRET"] = SECRET
-        s.env.pop("TICKETING_TEST_DATABASE_URL", None)
+    harness.POSTGRES = True
+    database = Database(tempfile.mkdtemp(prefix="ticketing-two-"))
+    servers = [Server(database=database), Server(database=database)]
     a, b = servers
     failures = []
 
@@ -144,10 +125,7 @@ def main():
         expect("server B still answers after A was killed", status == 200)
         expect(f"server B acknowledged writes after the kill ({after_kill['b']})", after_kill["b"] > 0)
 
-        stored = dict()
-        for line in psql(url, "SELECT id, body FROM ticket_messages").splitlines():
-            mid, _, body = line.partition("|")
-            stored[int(mid)] = body
+        stored = {int(mid): body for mid, body in database.rows("SELECT id, body FROM ticket_messages")}
         lost = sum(1 for mid, text in acknowledged if stored.get(mid) != text)
         expect(f"{len(acknowledged)} acknowledged writes, {lost} lost", lost == 0 and len(acknowledged) > 0)
         check = b.cli("check")
@@ -157,10 +135,7 @@ def main():
     finally:
         for s in servers:
             s.cleanup()
-        try:
-            psql(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        except subprocess.CalledProcessError:
-            pass
+        database.drop()
     print(f"two servers: {0 if failures else 1} passed, {1 if failures else 0} failed")
     return 1 if failures else 0
 

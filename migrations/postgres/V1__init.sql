@@ -125,8 +125,9 @@ CREATE INDEX idx_audit_created ON platform_audit_log(created_at);
 -- Full-text search over a ticket's subject, sub-subject and every tenant or
 -- agent message: one row per source, written by the store in the same
 -- transaction as its source. `words` holds the source cut into words of
--- letters and digits (as SQLite's unicode61 cuts them), accents folded.
-CREATE EXTENSION IF NOT EXISTS unaccent;
+-- letters and digits (as SQLite's unicode61 cuts them), lowercased, accents
+-- folded (the store makes them; PostgreSQL's parser would keep an email
+-- address as one token).
 CREATE TABLE ticket_search (
     ticket_id  bigint   NOT NULL REFERENCES tickets(id),
     words      tsvector NOT NULL

@@ -15,6 +15,7 @@ mod hardening;
 mod limits;
 mod mail;
 mod ops;
+mod postgres;
 mod query_plans;
 mod races;
 mod support;

@@ -236,7 +236,7 @@ pub fn copy_from_sqlite(source: &DatabaseConfig, target: &DatabaseConfig) -> Sto
         }
         tables.push((*table, names, rows));
     }
-    let mut search: Vec<(i64, bool, String)> = Vec::new();
+    let mut search: Vec<(i64, bool, Vec<String>)> = Vec::new();
     {
         let mut stmt = conn.prepare("SELECT id, subject || ' ' || coalesce(sub_subject, '') FROM tickets")?;
         let mut rows = stmt.query([])?;
@@ -297,14 +297,7 @@ pub fn copy_from_sqlite(source: &DatabaseConfig, target: &DatabaseConfig) -> Sto
             }
             for chunk in search.chunks(BATCH) {
                 let values: Vec<String> = (0..chunk.len())
-                    .map(|r| {
-                        format!(
-                            "(${}, ${}, array_to_tsvector(string_to_array(unaccent(${}), ' ')))",
-                            3 * r + 1,
-                            3 * r + 2,
-                            3 * r + 3
-                        )
-                    })
+                    .map(|r| format!("(${}, ${}, array_to_tsvector(${}::text[]))", 3 * r + 1, 3 * r + 2, 3 * r + 3))
                     .collect();
                 let sql = format!("INSERT INTO ticket_search(ticket_id, internal, words) VALUES {}", values.join(", "));
                 let params: Vec<&(dyn ToSql + Sync)> = chunk

@@ -5,6 +5,7 @@
 //! the row it indexes, in the same transaction.
 
 use async_trait::async_trait;
+use icu_properties::{CodePointMapData, props::GeneralCategory};
 use tokio_postgres::Row;
 
 use super::{
@@ -115,23 +116,41 @@ fn ticket_from_row(r: &Row) -> StoreResult<TicketRecord> {
 /// a longer word still finds it.
 const MAX_WORD_CHARS: usize = 256;
 
-/// Text cut into the words the search table holds: runs of letters and
-/// digits (as SQLite's unicode61 tokenizer cuts them, and as
-/// [`SearchWords`] cuts a query), lowercased; `unaccent` folds the accents
-/// in SQL. PostgreSQL's own parser would keep `info@acme.example` or
-/// `www.acme.example` as one token, which SQLite splits.
-pub(super) fn words(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(MAX_WORD_CHARS).collect::<String>().to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// A word as the search table keeps it: lowercased, its accents taken off
+/// (decomposed, and the combining marks dropped), as SQLite's unicode61
+/// tokenizer with `remove_diacritics` does.
+fn fold(word: &str) -> String {
+    let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(word);
+    let categories = CodePointMapData::<GeneralCategory>::new();
+    decomposed
+        .chars()
+        .filter(|c| categories.get(*c) != GeneralCategory::NonspacingMark)
+        .collect::<String>()
+        .to_lowercase()
 }
 
-/// The `tsquery` for search words: each word a prefix, all of which must
-/// match. Words hold letters and digits only, so quoting them is enough.
+/// Text cut into the words the search table holds: runs of letters and
+/// digits (as unicode61 cuts them, and as [`SearchWords`] cuts a query),
+/// folded. PostgreSQL's own parser would keep `info@acme.example` or
+/// `www.acme.example` as one token, which SQLite splits, so the words are
+/// made here and stored as they are (`array_to_tsvector`).
+pub(super) fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(|w| fold(&w.chars().take(MAX_WORD_CHARS).collect::<String>()))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The `tsquery` for search words: each word folded and a prefix, all of
+/// which must match. Words hold letters and digits only, so quoting them is
+/// enough.
 pub fn search_query(words: &SearchWords) -> String {
-    words.words().iter().map(|w| format!("'{}':*", w.to_lowercase())).collect::<Vec<_>>().join(" & ")
+    let folded: Vec<String> = words.words().iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect();
+    if folded.is_empty() {
+        // Only marks: nothing can match.
+        return "''".to_string();
+    }
+    folded.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & ")
 }
 
 /// ` WHERE` the viewer's scope and the list's filters (all but the status,
@@ -162,9 +181,12 @@ fn filtered(sql: &mut Sql, viewer: &Viewer, filter: &TicketFilter) {
         sql.and("t.status NOT IN ('solved', 'closed')", []);
     }
     if let Some(search) = &filter.search {
-        // A tenant's search never matches an internal note.
+        // A tenant's search never matches an internal note. The matches are
+        // found once, on the words' index, and the list picks its page from
+        // them (`IN (SELECT ...)` lets the planner walk every ticket in
+        // order and probe each, as it cannot tell how rare a prefix is).
         let rows = format!(
-            "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE s.words @@ unaccent(?)::tsquery AND {})",
+            "t.id = ANY(ARRAY(SELECT s.ticket_id FROM ticket_search s WHERE s.words @@ ?::text::tsquery AND {}))",
             sees(viewer.audience(), "s.internal")
         );
         sql.and(&rows, [p(search_query(search))]);
@@ -263,7 +285,7 @@ impl PgTx<'_> {
         }
         self.exec(
             "INSERT INTO ticket_search(ticket_id, internal, words)
-             VALUES ($1, $2, array_to_tsvector(string_to_array(unaccent($3), ' ')))",
+             VALUES ($1, $2, array_to_tsvector($3::text[]))",
             &[&ticket, &internal, &words],
         )
         .await?;

@@ -101,6 +101,7 @@ impl TestApp {
             config.database.pool_size = 8;
         }
         change(&mut config);
+        let pg_url = pg_url.filter(|_| config.database.is_postgres()).map(|_| config.database.url.clone());
         let db_path = config.database.path.clone();
         let state = AppState::open(config).expect("app opens");
         let router =

@@ -50,7 +50,7 @@ fn on_connection<T: Send + 'static>(
 }
 
 fn template_name() -> String {
-    format!("tkt_template_{}", std::process::id())
+    format!("tkt_test_template_{}", std::process::id())
 }
 
 /// The migrated template, made once per run (databases of earlier runs are
@@ -65,7 +65,7 @@ fn template() -> &'static str {
             Box::pin(async move {
                 let stale = c
                     .query(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'tkt\\_%' AND datname NOT LIKE $1",
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'tkt\\_test\\_%' AND datname NOT LIKE $1",
                         &[&format!("%\\_{}%", std::process::id())],
                     )
                     .await
@@ -89,7 +89,7 @@ pub fn fresh_database() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let server = server_url().expect("a PostgreSQL URL");
     let template = template().to_string();
-    let name = format!("tkt_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let name = format!("tkt_test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let create = name.clone();
     on_connection(&server, move |c| {
         Box::pin(async move {
@@ -153,6 +153,17 @@ pub fn exec(url: &str, sql: &str) {
         Box::pin(async move {
             let done: Vec<SimpleQueryMessage> = c.simple_query(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
             drop(done);
+        })
+    })
+}
+
+/// The plan PostgreSQL chooses for a built query, as text.
+pub fn explain(url: &str, sql: ticketing::store::postgres::Sql) -> String {
+    on_connection(url, move |c| {
+        Box::pin(async move {
+            let text = format!("EXPLAIN {}", sql.text());
+            let rows = c.query(&text, &sql.params()).await.unwrap_or_else(|e| panic!("{text}: {e}"));
+            rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n")
         })
     })
 }
