@@ -63,6 +63,12 @@ struct Args {
     /// Run only the operations whose name contains one of these (e.g. `create,list`).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Run on PostgreSQL: a database on the server of this URL (one the role
+    /// may create databases from) is made, filled with the same seed
+    /// (`migrate-to` from the seeded SQLite file), served, and measured
+    /// against the raw PostgreSQL ceiling of the same work.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
 }
 
 /// What the seed made, for the requests to aim at.
@@ -439,6 +445,94 @@ impl CreateCeiling {
     }
 }
 
+/// A fresh database on the PostgreSQL server of `server` (dropped first if
+/// an earlier run left it); its URL.
+fn pg_database(server: &str, runtime: &tokio::runtime::Runtime) -> anyhow::Result<String> {
+    let name = "tkt_bench";
+    runtime.block_on(pg_exec(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))?;
+    runtime.block_on(pg_exec(server, &format!("CREATE DATABASE {name}")))?;
+    let (base, query) = server.split_once('?').map_or((server, None), |(b, q)| (b, Some(q)));
+    let root = base.rsplit_once('/').map_or(base, |(root, _)| root);
+    Ok(match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    })
+}
+
+async fn pg_exec(url: &str, sql: &str) -> anyhow::Result<()> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    client.batch_execute(sql).await?;
+    drop(client);
+    let _ = driver.await;
+    Ok(())
+}
+
+/// The raw PostgreSQL ceilings of the reads: the server's own rules on one
+/// connection, each in its own snapshot, one after another.
+fn pg_ceilings(
+    url: &str,
+    s: &Seeded,
+    seconds: f64,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<BTreeMap<&'static str, f64>> {
+    let raw =
+        ticketing::store::postgres::Raw::open(&DatabaseConfig { url: url.to_string(), ..DatabaseConfig::default() })?;
+    let _guard = runtime.enter();
+    let mut out = BTreeMap::new();
+    let page = PageRequest::default();
+    let reader = |scope: Scope| match scope {
+        Scope::Company(c) => Reader::User(UserId(c.get())),
+        Scope::All => Reader::Admin(AdminId(s.owner)),
+        Scope::Support(a) => Reader::Admin(a),
+    };
+    let lists = [
+        ("tenant list", Scope::Company(CompanyId(2)), TicketFilter::default(), page.clone()),
+        ("whale list", Scope::Company(CompanyId(s.whale)), TicketFilter::default(), page.clone()),
+        (
+            "whale list, status filter",
+            Scope::Company(CompanyId(s.whale)),
+            TicketFilter { status: Some(Status::InProgress), ..Default::default() },
+            page.clone(),
+        ),
+        ("admin list", Scope::All, TicketFilter::default(), page.clone()),
+        ("support list", Scope::Support(AdminId(s.agent)), TicketFilter::default(), page.clone()),
+        (
+            "admin list, oldest first",
+            Scope::All,
+            TicketFilter::default(),
+            PageRequest { order: Order::Oldest, ..page.clone() },
+        ),
+    ];
+    for (name, scope, filter, page) in lists {
+        let viewer = Viewer { scope, reader: reader(scope) };
+        let rate = ceiling_rate(seconds, |_| {
+            runtime.block_on(raw.read((viewer, filter.clone(), page.clone()), LIST_TICKETS))?;
+            Ok(1)
+        })?;
+        out.insert(name, rate);
+    }
+    let viewer = Viewer { scope: Scope::All, reader: reader(Scope::All) };
+    let detail = ceiling_rate(seconds, |_| {
+        runtime.block_on(raw.read((viewer, TicketId(s.detail_ticket), KnownVersions::default()), TICKET_DETAIL))?;
+        Ok(1)
+    })?;
+    out.insert("ticket detail (50 messages)", detail);
+    for (name, scope) in [
+        ("counts, whale manager", Scope::Company(CompanyId(s.whale))),
+        ("counts, owner", Scope::All),
+        ("counts, support", Scope::Support(AdminId(s.agent))),
+    ] {
+        let viewer = Viewer { scope, reader: reader(scope) };
+        let rate = ceiling_rate(seconds, |_| {
+            runtime.block_on(raw.read((viewer, TicketFilter::default()), COUNT_TICKETS))?;
+            Ok(1)
+        })?;
+        out.insert(name, rate);
+    }
+    Ok(out)
+}
+
 fn settle(conn: &Connection) -> anyhow::Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
@@ -684,6 +778,22 @@ fn main() -> anyhow::Result<()> {
     let empty_path = args.out.join("empty.db");
     seed(&empty_path, &Args { tickets: 0, messages: 0, only: Vec::new(), ..args.clone() })?;
 
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let pg = match &args.postgres {
+        Some(server) => {
+            let url = pg_database(server, &runtime)?;
+            eprintln!("copying the seed into PostgreSQL ...");
+            let source = DatabaseConfig { path: db_path.clone(), ..DatabaseConfig::default() };
+            let target = DatabaseConfig { url: url.clone(), ..DatabaseConfig::default() };
+            ticketing::store::postgres::copy_from_sqlite(&source, &target)?;
+            runtime.block_on(pg_exec(&url, "VACUUM ANALYZE"))?;
+            Some(url)
+        }
+        None => None,
+    };
+    let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
+    let server_env: Vec<(&str, String)> = pg.iter().map(|url| ("TICKETING_DATABASE_URL", url.clone())).collect();
+
     let keys = TokenKeys::new(SECRET.as_bytes(), 600);
     let user_token = |id: i64| keys.issue(AccountKind::User, id, 1).map(|t| t.0);
     let admin_token = |id: i64| keys.issue(AccountKind::Admin, id, 1).map(|t| t.0);
@@ -692,10 +802,9 @@ fn main() -> anyhow::Result<()> {
     let owner = admin_token(seeded.owner)?;
     let agent = admin_token(seeded.agent)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     // Below the ephemeral range (32768 and up), so no client socket holds it.
     let port = 20000 + (std::process::id() % 12000) as u16;
-    let server = Server::start(&bin, &db_path, port, &runtime)?;
+    let server = Server::start_with(&bin, &db_path, port, &runtime, &server_env)?;
     let (addr, pid) = (server.addr.clone(), server.pid);
     let companies = seeded.manager_of.len() - 1;
     let open = Arc::new(seeded.open_ticket.clone());
@@ -824,12 +933,16 @@ fn main() -> anyhow::Result<()> {
     for op in &ops {
         runtime.block_on(drive(&addr, op, 4, 0.2, pid))?;
     }
-    let mut create_ceiling = CreateCeiling::open(&db_path, seeded.manager_of.len() - 1, true)?;
+    // On PostgreSQL, creation has no paired ceiling (SQLite's is its group commit).
+    let mut create_ceiling =
+        if pg.is_none() { Some(CreateCeiling::open(&db_path, seeded.manager_of.len() - 1, true)?) } else { None };
     let max_batch = DatabaseConfig::default().max_write_batch as usize;
     let mut rows = Vec::new();
     for op in &ops {
         for &clients in &args.clients {
-            let row = if op.name == CREATE {
+            let row = if op.name == CREATE
+                && let Some(create_ceiling) = create_ceiling.as_mut()
+            {
                 // Creation and its group-committed ceiling take turns.
                 let (mut o, mut ceiling) = (Outcome::default(), 0.0);
                 for _ in 0..ROUNDS {
@@ -875,40 +988,49 @@ fn main() -> anyhow::Result<()> {
     }
 
     // Cost against size: the full database and the empty one, each behind
-    // its own server, take turns at the most clients.
+    // its own server, take turns at the most clients (SQLite only, as is
+    // mail on against off: both measure the file's own behaviour).
     let mut growth = Vec::new();
-    let clients = args.clients.iter().copied().max().unwrap_or(1);
-    let empty = Server::start(&bin, &empty_path, port + 1, &runtime)?;
-    let cfg = DatabaseConfig::default();
-    let (full_conn, empty_conn) =
-        (sqlite::open_connection(&db_path, &cfg)?, sqlite::open_connection(&empty_path, &cfg)?);
-    // The empty database's lists show what its creation slices made; without
-    // them there is nothing to list, and no fair comparison.
-    let creates = ops.iter().any(|op| op.name == CREATE);
-    for op in ops.iter().filter(|op| op.name == CREATE || (creates && op.name == FIRST_PAGE)) {
-        let (mut full, mut none) = (Outcome::default(), Outcome::default());
-        for _ in 0..ROUNDS {
-            settle(&full_conn)?;
-            full.absorb(runtime.block_on(drive(&addr, op, clients, args.seconds / ROUNDS as f64, pid))?);
-            settle(&empty_conn)?;
-            none.absorb(runtime.block_on(drive(&empty.addr, op, clients, args.seconds / ROUNDS as f64, empty.pid))?);
-        }
-        eprintln!("{:<32} full {:>8.0}/s, empty {:>8.0}/s", op.name, full.rate(), none.rate());
-        growth.push((op.name, clients, full, none));
-    }
-    drop((full_conn, empty_conn));
-    empty.stop();
     let mut mail = Vec::new();
-    let create = ops.iter().find(|op| op.name == CREATE);
-    // As shipped (an email waits 60 s for more events on its ticket), and
-    // with every email sent the moment it is written.
-    for (label, coalesce) in [(MAIL_AS_SHIPPED, "60"), (MAIL_AT_ONCE, "0")] {
-        if let Some(op) = create
-            && let Some((on, off)) =
-                mail_pair(&bin, &empty_path, &args.out, port + 2, op, clients, args.seconds, coalesce, &runtime)?
-        {
-            eprintln!("{label:<48} mail on {:>8.0}/s, off {:>8.0}/s", on.rate(), off.rate());
-            mail.push((label, clients, on, off));
+    let clients = args.clients.iter().copied().max().unwrap_or(1);
+    if pg.is_none() {
+        let empty = Server::start(&bin, &empty_path, port + 1, &runtime)?;
+        let cfg = DatabaseConfig::default();
+        let (full_conn, empty_conn) =
+            (sqlite::open_connection(&db_path, &cfg)?, sqlite::open_connection(&empty_path, &cfg)?);
+        // The empty database's lists show what its creation slices made; without
+        // them there is nothing to list, and no fair comparison.
+        let creates = ops.iter().any(|op| op.name == CREATE);
+        for op in ops.iter().filter(|op| op.name == CREATE || (creates && op.name == FIRST_PAGE)) {
+            let (mut full, mut none) = (Outcome::default(), Outcome::default());
+            for _ in 0..ROUNDS {
+                settle(&full_conn)?;
+                full.absorb(runtime.block_on(drive(&addr, op, clients, args.seconds / ROUNDS as f64, pid))?);
+                settle(&empty_conn)?;
+                none.absorb(runtime.block_on(drive(
+                    &empty.addr,
+                    op,
+                    clients,
+                    args.seconds / ROUNDS as f64,
+                    empty.pid,
+                ))?);
+            }
+            eprintln!("{:<32} full {:>8.0}/s, empty {:>8.0}/s", op.name, full.rate(), none.rate());
+            growth.push((op.name, clients, full, none));
+        }
+        drop((full_conn, empty_conn));
+        empty.stop();
+        let create = ops.iter().find(|op| op.name == CREATE);
+        // As shipped (an email waits 60 s for more events on its ticket), and
+        // with every email sent the moment it is written.
+        for (label, coalesce) in [(MAIL_AS_SHIPPED, "60"), (MAIL_AT_ONCE, "0")] {
+            if let Some(op) = create
+                && let Some((on, off)) =
+                    mail_pair(&bin, &empty_path, &args.out, port + 2, op, clients, args.seconds, coalesce, &runtime)?
+            {
+                eprintln!("{label:<48} mail on {:>8.0}/s, off {:>8.0}/s", on.rate(), off.rate());
+                mail.push((label, clients, on, off));
+            }
         }
     }
 
@@ -916,10 +1038,13 @@ fn main() -> anyhow::Result<()> {
     let startup_secs = server.startup_secs;
     server.stop();
 
-    eprintln!("measuring the raw SQLite ceiling ...");
-    let ceiling = ceilings(&db_path, &seeded, args.seconds)?;
+    eprintln!("measuring the raw {backend} ceiling ...");
+    let ceiling = match &pg {
+        Some(url) => pg_ceilings(url, &seeded, args.seconds, &runtime)?,
+        None => ceilings(&db_path, &seeded, args.seconds)?,
+    };
     let binary_bytes = std::fs::metadata(&bin)?.len();
-    let report = Report { args: &args, rows: &rows, ceiling: &ceiling, growth: &growth, mail: &mail };
+    let report = Report { args: &args, rows: &rows, ceiling: &ceiling, growth: &growth, mail: &mail, backend };
     let md = report.markdown(seed_secs, db_bytes, startup_secs, rss, binary_bytes);
     let json = report.json(seed_secs, db_bytes, startup_secs, rss, binary_bytes);
     std::fs::write(args.out.join("results.json"), serde_json::to_string_pretty(&json)?)?;
@@ -941,6 +1066,8 @@ struct Report<'a> {
     growth: &'a [(&'static str, usize, Outcome, Outcome)],
     /// Creation with mail on (to a loopback SMTP sink) and off.
     mail: &'a [(&'static str, usize, Outcome, Outcome)],
+    /// The backend measured: SQLite or PostgreSQL.
+    backend: &'static str,
 }
 
 impl Report<'_> {
@@ -976,7 +1103,7 @@ impl Report<'_> {
 
     fn markdown(&self, seed_secs: f64, db_bytes: u64, startup_secs: f64, rss: f64, binary_bytes: u64) -> String {
         let mut md = String::new();
-        md.push_str("| operation | clients | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | vs raw SQLite | others' CPU |\n");
+        md.push_str(&format!("| operation | clients | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | vs raw {} | others' CPU |\n", self.backend));
         md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for row in self.rows {
             let o = &row.outcome;
@@ -996,7 +1123,10 @@ impl Report<'_> {
                 if others > 0.1 { " (noisy)" } else { "" },
             ));
         }
-        md.push_str("\n| raw SQLite ceiling (same work, same durability, one connection) | per second |\n|---|---:|\n");
+        md.push_str(&format!(
+            "\n| raw {} ceiling (same work, same durability, one connection) | per second |\n|---|---:|\n",
+            self.backend
+        ));
         for row in self.rows.iter().filter(|r| r.paired_ceiling.is_some()) {
             md.push_str(&format!(
                 "| create, group-committed, between the {}-client slices | {:.0} |\n",

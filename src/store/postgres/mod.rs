@@ -265,3 +265,28 @@ async fn run_once<A, R>(
         }
     }
 }
+
+/// One connection that runs rules in their own transactions, as the server
+/// does but with no HTTP in front and no other request beside: the
+/// benchmark's raw PostgreSQL ceiling of the same work.
+pub struct Raw(Db);
+
+impl Raw {
+    pub fn open(cfg: &DatabaseConfig) -> StoreResult<Raw> {
+        Ok(Raw(Db::open(&DatabaseConfig { pool_size: 1, ..cfg.clone() })?))
+    }
+
+    /// A read rule in one snapshot.
+    pub async fn read<A: Send + Sync + 'static, R: Send + 'static>(&self, args: A, rule: Rule<A, R>) -> StoreResult<R> {
+        self.0.read(args, rule).await
+    }
+
+    /// A write rule in its own transaction.
+    pub async fn write<A: Send + Sync + 'static, R: Send + 'static>(
+        &self,
+        args: A,
+        rule: Rule<A, R>,
+    ) -> StoreResult<R> {
+        self.0.write(args, rule).await
+    }
+}
