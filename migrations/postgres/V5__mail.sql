@@ -15,7 +15,10 @@ CREATE TABLE mail_outbox (
     last_error      text,
     created_at      bigint NOT NULL,
     due_at          bigint NOT NULL,
-    done_at         bigint
+    done_at         bigint,
+    -- Several servers send from one outbox: the server that took an email
+    -- holds it until then (if it dies, another sends it after).
+    leased_until    bigint
 );
 CREATE INDEX idx_mail_outbox_pending ON mail_outbox(ticket_id, recipient_kind, recipient_id) WHERE state = 'pending';
 CREATE INDEX idx_mail_outbox_due ON mail_outbox(due_at) WHERE state = 'pending';

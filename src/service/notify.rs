@@ -373,8 +373,13 @@ impl Store {
     /// may no longer see the ticket are marked skipped and left out.
     pub async fn due_mail(&self, limit: u32) -> StoreResult<Vec<Deliverable>> {
         // Read in a snapshot, off the writer; only emails that can no longer
-        // go out take a write, to mark them skipped.
-        let (ready, skipped) = self.read(limit, |tx, limit| Box::pin(due_mail(tx, *limit))).await?;
+        // go out take a write, to mark them skipped. Storage that several
+        // servers share takes the emails in a write, so that only one sends each.
+        let (ready, skipped) = if self.is_shared() {
+            self.write(limit, |tx, limit| Box::pin(due_mail(tx, *limit))).await?
+        } else {
+            self.read(limit, |tx, limit| Box::pin(due_mail(tx, *limit))).await?
+        };
         if !skipped.is_empty() {
             self.write(skipped, |tx, ids| {
                 Box::pin(async move {

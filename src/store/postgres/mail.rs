@@ -11,6 +11,10 @@ use crate::{
     store::{AdminRecord, MailTx, Named, OutboxCounts, OutboxInsert, OutboxRecord, StoreResult, TicketFacts},
 };
 
+/// How long a sender holds the emails it took (SMTP's own timeouts are
+/// shorter).
+const LEASE_MICROS: i64 = 120_000_000;
+
 #[async_trait]
 impl MailTx for PgTx<'_> {
     async fn covering_agents(&mut self, subject: &str, what: &str) -> StoreResult<Vec<AdminRecord>> {
@@ -82,7 +86,7 @@ impl MailTx for PgTx<'_> {
         // Locked, so two events joining one email at once add up.
         let sql = format!(
             "SELECT id, payload::text FROM mail_outbox WHERE ticket_id = $3 AND recipient_kind = $1 \
-             AND recipient_id = $2 AND state = 'pending' AND attempts = 0 AND due_at > $4 \
+             AND recipient_id = $2 AND state = 'pending' AND attempts = 0 AND due_at > $4 AND leased_until IS NULL \
              ORDER BY id DESC LIMIT 1{}",
             self.lock(" FOR UPDATE")
         );
@@ -107,13 +111,26 @@ impl MailTx for PgTx<'_> {
     }
 
     async fn due_outbox(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<OutboxRecord>> {
-        // `SKIP LOCKED`: two servers' senders never take the same email.
-        let sql = format!(
-            "SELECT id, recipient_kind, recipient_id, to_addr, kind, ticket_id, payload::text, attempts, created_at \
-             FROM mail_outbox WHERE state = 'pending' AND due_at <= $1 LIMIT $2{}",
-            self.lock(" FOR UPDATE SKIP LOCKED")
-        );
-        let rows = self.rows(&sql, &[&now, &i64::from(limit)]).await?;
+        const COLUMNS: &str =
+            "id, recipient_kind, recipient_id, to_addr, kind, ticket_id, payload::text, attempts, created_at";
+        let rows = if self.writing {
+            // Taken for a while: two servers' senders never send one email
+            // twice (`SKIP LOCKED` passes over what another is taking), and
+            // one that dies leaves its emails to the others once the lease ends.
+            let sql = format!(
+                "UPDATE mail_outbox SET leased_until = $1 + $3 WHERE id IN \
+                 (SELECT id FROM mail_outbox WHERE state = 'pending' AND due_at <= $1 \
+                  AND (leased_until IS NULL OR leased_until <= $1) LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                 RETURNING {COLUMNS}"
+            );
+            self.rows(&sql, &[&now, &i64::from(limit), &LEASE_MICROS]).await?
+        } else {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM mail_outbox WHERE state = 'pending' AND due_at <= $1 \
+                 AND (leased_until IS NULL OR leased_until <= $1) LIMIT $2"
+            );
+            self.rows(&sql, &[&now, &i64::from(limit)]).await?
+        };
         rows.iter()
             .map(|r| {
                 Ok(OutboxRecord {
@@ -153,7 +170,7 @@ impl MailTx for PgTx<'_> {
 
     async fn retry_outbox(&mut self, id: i64, error: &str, due: Timestamp) -> StoreResult<()> {
         self.exec(
-            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, due_at = $3 WHERE id = $1",
+            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, due_at = $3, leased_until = NULL WHERE id = $1",
             &[&id, &error, &due],
         )
         .await?;

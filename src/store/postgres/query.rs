@@ -15,11 +15,14 @@ pub fn p<T: ToSql + Sync + Send + 'static>(value: T) -> Param {
 pub struct Sql {
     text: String,
     params: Vec<Param>,
+    /// Placeholders numbered so far (the text of [`Sql::new`] may hold some
+    /// whose values come after, by [`Sql::params_extend`]).
+    placeholders: usize,
 }
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        let mut sql = Self { text: String::new(), params: Vec::new() };
+        let mut sql = Self { text: String::new(), params: Vec::new(), placeholders: 0 };
         sql.push(text, []);
         sql
     }
@@ -31,13 +34,12 @@ impl Sql {
 
     /// Appends SQL, numbering its `?` placeholders, and their parameters.
     pub fn push(&mut self, text: &str, params: impl IntoIterator<Item = Param>) -> &mut Self {
-        let mut n = self.params.len();
         for piece in text.split_inclusive('?') {
             match piece.strip_suffix('?') {
                 Some(head) => {
-                    n += 1;
+                    self.placeholders += 1;
                     self.text.push_str(head);
-                    self.text.push_str(&format!("${n}"));
+                    self.text.push_str(&format!("${}", self.placeholders));
                 }
                 None => self.text.push_str(piece),
             }
