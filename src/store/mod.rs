@@ -13,6 +13,7 @@
 
 pub mod postgres;
 pub mod records;
+mod sql;
 pub mod sqlite;
 mod tx;
 

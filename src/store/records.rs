@@ -174,6 +174,43 @@ pub struct TicketCounts {
     pub unassigned: i64,
 }
 
+impl TicketCounts {
+    /// Nothing counted yet: every status at zero.
+    pub fn empty() -> Self {
+        TicketCounts { by_status: Status::ALL.iter().map(|s| (*s, 0)).collect(), ..Default::default() }
+    }
+
+    /// Adds `n` tickets of one group (status, who they wait on, assignee),
+    /// `me` being the viewer when they are an admin.
+    pub fn add(
+        &mut self,
+        status: Status,
+        waiting_on: Option<WaitingOn>,
+        assignee: Option<AdminId>,
+        me: Option<AdminId>,
+        n: i64,
+    ) {
+        if let Some(slot) = self.by_status.iter_mut().find(|(s, _)| *s == status) {
+            slot.1 += n;
+        }
+        if status.is_open() {
+            if waiting_on == Some(WaitingOn::Agent) {
+                self.waiting_on_agent += n;
+            }
+            match assignee {
+                None => self.unassigned += n,
+                Some(a) if Some(a) == me => self.mine += n,
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// How many of the counted tickets are open (not solved or closed).
+    pub fn open(&self) -> i64 {
+        self.by_status.iter().filter(|(s, _)| s.is_open()).map(|(_, n)| n).sum()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CompanyRecord {
     pub id: CompanyId,

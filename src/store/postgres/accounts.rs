@@ -11,28 +11,15 @@ use super::{
 };
 use crate::{
     domain::{AccountKind, AdminId, AdminRole, CompanyId, Cursor, PageRequest, Timestamp, UserId},
+    store::sql::{COMPANY_COLUMNS, COMPANY_COUNTS, account_table as table, like_escape},
     store::{
         AccountRecord, AccountTx, AdminRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert,
         InvitationRecord, Manager, Membership, Named, StoreResult, UserRecord,
     },
 };
 
-fn table(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::User => "users",
-        AccountKind::Admin => "platform_admins",
-    }
-}
-
 const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.token_version, u.created_at";
 pub(super) const ADMIN_COLUMNS: &str = "a.id, a.email, a.name, a.role, a.active, a.token_version, a.created_at";
-
-const COMPANY_COLUMNS: &str = "c.id, c.name, c.active, c.created_at";
-
-/// A company's active managers and open tickets, after [`COMPANY_COLUMNS`].
-const COMPANY_COUNTS: &str = "(SELECT count(*) FROM company_memberships m JOIN users u ON u.id = m.user_id \
-     WHERE m.company_id = c.id AND u.active), \
-     (SELECT count(*) FROM tickets t WHERE t.company_id = c.id AND t.status NOT IN ('solved', 'closed'))";
 
 fn company_from_row(r: &Row) -> StoreResult<CompanyRecord> {
     Ok(CompanyRecord { id: r.try_get(0)?, name: r.try_get(1)?, active: r.try_get(2)?, created: r.try_get(3)? })
@@ -69,11 +56,6 @@ pub(super) fn admin_from_row(r: &Row) -> StoreResult<AdminRecord> {
 
 fn credentials_from_row(r: &Row) -> StoreResult<Credentials> {
     Ok(Credentials { id: r.try_get(0)?, password_hash: r.try_get(1)?, active: r.try_get(2)? })
-}
-
-/// `text` for a LIKE pattern, its wildcards and the escape taken literally.
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl PgTx<'_> {

@@ -17,40 +17,14 @@ use crate::{
     access::{Audience, Reader, Scope, Viewer},
     domain::{
         AdminId, Assigned, Cursor, MessageId, Order, PageRequest, SearchWords, SenderType, Status, TicketFilter,
-        TicketId, Timestamp, WaitingOn,
+        TicketId, Timestamp,
     },
+    store::sql::{SUMMARY_COLUMNS, view},
     store::{
         AudienceView, LastMessage, MessageInsert, MessageRecord, Named, StoreResult, TicketCounts, TicketInsert,
         TicketRecord, TicketState, TicketSummary, TicketTimes, TicketTx, TicketVersion,
     },
 };
-
-/// The columns of one audience's view of a ticket.
-struct ViewColumns {
-    updated: &'static str,
-    newest: &'static str,
-    /// The preview's text, time, sender and internal flag.
-    last: &'static str,
-}
-
-const TENANT_VIEW: ViewColumns = ViewColumns {
-    updated: "t.updated_at",
-    newest: "t.public_message_id",
-    last: "t.public_preview, t.public_preview_at, t.public_preview_sender, false",
-};
-
-const STAFF_VIEW: ViewColumns = ViewColumns {
-    updated: "t.staff_updated_at",
-    newest: "t.staff_message_id",
-    last: "t.staff_preview, t.staff_preview_at, t.staff_preview_sender, t.staff_preview_internal",
-};
-
-fn view(audience: Audience) -> &'static ViewColumns {
-    match audience {
-        Audience::Tenant => &TENANT_VIEW,
-        Audience::Staff => &STAFF_VIEW,
-    }
-}
 
 fn reader_params(reader: Reader) -> [Param; 2] {
     [p(reader.kind().as_str()), p(reader.id())]
@@ -257,13 +231,6 @@ fn message_from_row(r: &Row) -> StoreResult<MessageRecord> {
     })
 }
 
-/// The columns of a ticket's summary, after its id, company and assignee's
-/// name, in [`summary_from_row`]'s order.
-const SUMMARY_COLUMNS: &str = "t.status, t.closed_at, t.assigned_admin_id, t.waiting_on, t.last_activity_at, \
-     t.public_message_id, t.public_preview, t.public_preview_at, t.public_preview_sender, false, t.updated_at, \
-     t.staff_message_id, t.staff_preview, t.staff_preview_at, t.staff_preview_sender, t.staff_preview_internal, \
-     t.staff_updated_at";
-
 fn summary_from_row(r: &Row, first: usize) -> StoreResult<TicketSummary> {
     let audience = |at: usize| -> StoreResult<AudienceView> {
         Ok(AudienceView { newest: r.try_get(at)?, last: last_message(r, at + 1)?, updated: r.try_get(at + 5)? })
@@ -324,27 +291,12 @@ impl TicketTx for PgTx<'_> {
         me: Option<AdminId>,
     ) -> StoreResult<TicketCounts> {
         let rows = self.built(&counts_sql(viewer, filter)).await?;
-        let mut counts =
-            TicketCounts { by_status: Status::ALL.iter().map(|s| (*s, 0)).collect(), ..Default::default() };
+        let mut counts = TicketCounts::empty();
         for r in rows {
-            let status: Status = r.try_get(0)?;
-            let waiting_on: Option<WaitingOn> = r.try_get(1)?;
-            let assignee: Option<AdminId> = r.try_get(2)?;
-            let n: i64 = r.try_get(3)?;
-            let read: i64 = r.try_get(4)?;
-            if let Some(slot) = counts.by_status.iter_mut().find(|(s, _)| *s == status) {
-                slot.1 += n;
-            }
+            let (status, n, read): (Status, i64, i64) = (r.try_get(0)?, r.try_get(3)?, r.try_get(4)?);
+            counts.add(status, r.try_get(1)?, r.try_get(2)?, me, n);
             if status.is_open() {
                 counts.unread += n - read;
-                if waiting_on == Some(WaitingOn::Agent) {
-                    counts.waiting_on_agent += n;
-                }
-                match assignee {
-                    None => counts.unassigned += n,
-                    Some(a) if Some(a) == me => counts.mine += n,
-                    Some(_) => {}
-                }
             }
         }
         Ok(counts)

@@ -8,29 +8,15 @@ use rusqlite::{OptionalExtension, Row, params, types::Value};
 use super::{SqliteTx, query::Sql};
 use crate::{
     domain::{AccountKind, AdminId, AdminRole, CompanyId, Cursor, PageRequest, Timestamp, UserId},
+    store::sql::{COMPANY_COLUMNS, COMPANY_COUNTS, account_table as table, like_escape},
     store::{
         AccountRecord, AccountTx, AdminRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert,
         InvitationRecord, Manager, Membership, Named, StoreResult, UserRecord,
     },
 };
 
-fn table(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::User => "users",
-        AccountKind::Admin => "platform_admins",
-    }
-}
-
 const USER_COLUMNS: &str = "id, email, name, active, token_version, created_at";
 pub(super) const ADMIN_COLUMNS: &str = "id, email, name, role, active, token_version, created_at";
-
-const COMPANY_COLUMNS: &str = "c.id, c.name, c.active, c.created_at";
-
-/// A company's active managers and open tickets (on the covering index of
-/// its tickets), after [`COMPANY_COLUMNS`].
-const COMPANY_COUNTS: &str = "(SELECT count(*) FROM company_memberships m JOIN users u ON u.id = m.user_id \
-     WHERE m.company_id = c.id AND u.active = 1), \
-     (SELECT count(*) FROM tickets t WHERE t.company_id = c.id AND t.status NOT IN ('solved', 'closed'))";
 
 fn company_from_row(r: &Row<'_>) -> rusqlite::Result<CompanyRecord> {
     Ok(CompanyRecord { id: r.get(0)?, name: r.get(1)?, active: r.get(2)?, created: r.get(3)? })
@@ -42,11 +28,6 @@ fn overview_from_row(r: &Row<'_>) -> rusqlite::Result<CompanyOverview> {
 
 fn membership_from_row(r: &Row<'_>) -> rusqlite::Result<Membership> {
     Ok(Membership { company: Named { id: r.get(0)?, name: r.get(1)? }, role: r.get(2)?, active: r.get(3)? })
-}
-
-/// `text` for a LIKE pattern, its wildcards and the escape taken literally.
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {

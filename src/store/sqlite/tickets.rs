@@ -18,38 +18,12 @@ use crate::{
         AdminId, Assigned, Cursor, MessageId, Order, PageRequest, SearchWords, Status, TicketFilter, TicketId,
         Timestamp, WaitingOn,
     },
+    store::sql::{SUMMARY_COLUMNS, view},
     store::{
         AudienceView, LastMessage, MessageInsert, MessageRecord, Named, StoreResult, TicketCounts, TicketInsert,
         TicketRecord, TicketState, TicketSummary, TicketTimes, TicketTx, TicketVersion,
     },
 };
-
-/// The columns of one audience's view of a ticket, in `Audience` order.
-struct ViewColumns {
-    updated: &'static str,
-    newest: &'static str,
-    /// The preview's text, time, sender and internal flag.
-    last: &'static str,
-}
-
-const TENANT_VIEW: ViewColumns = ViewColumns {
-    updated: "t.updated_at",
-    newest: "t.public_message_id",
-    last: "t.public_preview, t.public_preview_at, t.public_preview_sender, 0",
-};
-
-const STAFF_VIEW: ViewColumns = ViewColumns {
-    updated: "t.staff_updated_at",
-    newest: "t.staff_message_id",
-    last: "t.staff_preview, t.staff_preview_at, t.staff_preview_sender, t.staff_preview_internal",
-};
-
-fn view(audience: Audience) -> &'static ViewColumns {
-    match audience {
-        Audience::Tenant => &TENANT_VIEW,
-        Audience::Staff => &STAFF_VIEW,
-    }
-}
 
 /// `SELECT ... FROM tickets t ...` as one viewer sees it, with the viewer's
 /// read mark (`r`) joined; the join's two parameters are added.
@@ -256,13 +230,6 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {
     })
 }
 
-/// The columns of a ticket's summary, after its id, company and assignee's
-/// name, in [`summary_from_row`]'s order.
-const SUMMARY_COLUMNS: &str = "t.status, t.closed_at, t.assigned_admin_id, t.waiting_on, t.last_activity_at, \
-     t.public_message_id, t.public_preview, t.public_preview_at, t.public_preview_sender, 0, t.updated_at, \
-     t.staff_message_id, t.staff_preview, t.staff_preview_at, t.staff_preview_sender, t.staff_preview_internal, \
-     t.staff_updated_at";
-
 fn summary_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<TicketSummary> {
     let audience = |at: usize| -> rusqlite::Result<AudienceView> {
         Ok(AudienceView { newest: r.get(at)?, last: last_message(r, at + 1)?, updated: r.get(at + 5)? })
@@ -307,28 +274,12 @@ impl TicketTx for SqliteTx<'_> {
         let rows = counts_sql(viewer, filter).query(self.conn, |r| {
             Ok((r.get::<_, Status>(0)?, r.get::<_, Option<WaitingOn>>(1)?, r.get::<_, Option<AdminId>>(2)?, r.get(3)?))
         })?;
-        let mut counts =
-            TicketCounts { by_status: Status::ALL.iter().map(|s| (*s, 0)).collect(), ..Default::default() };
-        let mut open = 0;
+        let mut counts = TicketCounts::empty();
         for (status, waiting_on, assignee, n) in rows {
-            let n: i64 = n;
-            if let Some(slot) = counts.by_status.iter_mut().find(|(s, _)| *s == status) {
-                slot.1 += n;
-            }
-            if status.is_open() {
-                open += n;
-                if waiting_on == Some(WaitingOn::Agent) {
-                    counts.waiting_on_agent += n;
-                }
-                match assignee {
-                    None => counts.unassigned += n,
-                    Some(a) if Some(a) == me => counts.mine += n,
-                    Some(_) => {}
-                }
-            }
+            counts.add(status, waiting_on, assignee, me, n);
         }
         let read: i64 = read_open_sql(viewer, filter).query(self.conn, |r| r.get(0))?.into_iter().next().unwrap_or(0);
-        counts.unread = open - read;
+        counts.unread = counts.open() - read;
         Ok(counts)
     }
 

@@ -63,16 +63,19 @@ fn template() -> &'static str {
         let create = name.clone();
         on_connection(&server, move |c| {
             Box::pin(async move {
+                // Databases an earlier run left behind: those of test
+                // processes that are gone (a run beside this one keeps its own).
                 let stale = c
-                    .query(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'tkt\\_test\\_%' AND datname NOT LIKE $1",
-                        &[&format!("%\\_{}%", std::process::id())],
-                    )
+                    .query("SELECT datname FROM pg_database WHERE datname LIKE 'tkt\\_test\\_%'", &[])
                     .await
                     .expect("list databases");
                 for row in stale {
                     let db: String = row.get(0);
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).await;
+                    let pid = db.split('_').find_map(|part| part.parse::<u32>().ok());
+                    let gone = pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+                    if gone {
+                        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).await;
+                    }
                 }
                 c.batch_execute(&format!("CREATE DATABASE \"{create}\"")).await.expect("create the template");
             })
