@@ -711,6 +711,7 @@ impl Server {
             .env("TICKETING_LIMITS_WRITES_PER_MINUTE", "0")
             .env("TICKETING_LOG", "error")
             .env_remove("TICKETING_CONFIG")
+            .env_remove("TICKETING_TEST_DATABASE_URL")
             .stdout(Stdio::null())
             .spawn()
             .context("cannot start the server")?;
