@@ -451,12 +451,7 @@ fn pg_database(server: &str, runtime: &tokio::runtime::Runtime) -> anyhow::Resul
     let name = "tkt_bench";
     runtime.block_on(pg_exec(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))?;
     runtime.block_on(pg_exec(server, &format!("CREATE DATABASE {name}")))?;
-    let (base, query) = server.split_once('?').map_or((server, None), |(b, q)| (b, Some(q)));
-    let root = base.rsplit_once('/').map_or(base, |(root, _)| root);
-    Ok(match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    })
+    Ok(ticketing::store::postgres::database_url(server, name))
 }
 
 async fn pg_exec(url: &str, sql: &str) -> anyhow::Result<()> {

@@ -84,6 +84,18 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The URL of database `name` on the server `url` names (its other
+/// settings kept): for tools that make databases, such as the benchmark and
+/// the test harness.
+pub fn database_url(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
 pub(crate) fn driver_config(cfg: &DatabaseConfig) -> StoreResult<tokio_postgres::Config> {
     let mut pg: tokio_postgres::Config = cfg.url.parse().map_err(|e: tokio_postgres::Error| {
         StoreError::internal(format!("database.url is not a PostgreSQL URL: {e}"))

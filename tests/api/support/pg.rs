@@ -8,22 +8,13 @@ use std::sync::{
     atomic::{AtomicU32, Ordering},
 };
 
+use ticketing::store::postgres::database_url as with_database;
 use tokio_postgres::{NoTls, Row, SimpleQueryMessage};
 
 /// The server the suite runs on (a database there to connect to first),
 /// from `TICKETING_TEST_DATABASE_URL`; `None` runs it on SQLite.
 pub fn server_url() -> Option<String> {
     std::env::var("TICKETING_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
-}
-
-/// The URL of another database on the same server.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    match query {
-        Some(q) => format!("{server}/{name}?{q}"),
-        None => format!("{server}/{name}"),
-    }
 }
 
 /// Runs `work` with a connection to `url`, on a thread of its own.
