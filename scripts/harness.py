@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -166,3 +167,65 @@ class Server:
         if self.owns_database:
             self.database.drop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Writers:
+    """Threads that write until stopped: each opens a ticket as `manager`,
+    then posts owner replies on its latest ticket, opening a new one every
+    `ticket_every` writes. Every write answered 201 is kept in
+    `acknowledged` as (kind, message id, body, server, what `tag()` said at
+    the time); a write cut off by a dying server is not."""
+
+    def __init__(self, count, server_for, manager, owner, ticket_every=2, label="", tag=lambda: None):
+        self.acknowledged = []
+        self.attempts = 0
+        self._lock = threading.Lock()
+        self._running = threading.Event()
+        self._threads = [threading.Thread(target=self._write, args=(n,)) for n in range(count)]
+        self._server_for, self._manager, self._owner = server_for, manager, owner
+        self._every, self._label, self._tag = ticket_every, label, tag
+
+    def start(self):
+        self._running.set()
+        for t in self._threads:
+            t.start()
+
+    def stop(self):
+        self._running.clear()
+        for t in self._threads:
+            t.join()
+
+    def _write(self, n):
+        server = self._server_for(n)
+        last, i = None, 0
+        while self._running.is_set():
+            text = f"{self._label}w{n} #{i}"
+            try:
+                with self._lock:
+                    self.attempts += 1
+                if last is None or i % self._every == 0:
+                    status, body = server.request("POST", "/api/support/tickets",
+                                                  {"subject": "email", "description": text}, self._manager, timeout=5)
+                    if status == 201:
+                        last = body["ticket"]["id"]
+                        self._keep("ticket", body["messages"][0]["id"], text, server)
+                else:
+                    status, body = server.request("POST", f"/platform-admin/tickets/{last}/messages",
+                                                  {"body": text}, self._owner, timeout=5)
+                    if status == 201:
+                        self._keep("message", body["id"], text, server)
+            except (OSError, ValueError, KeyError, TypeError):
+                # The server died mid-request: this write was never acknowledged.
+                pass
+            i += 1
+
+    def _keep(self, kind, message_id, text, server):
+        with self._lock:
+            self.acknowledged.append((kind, int(message_id), text, server, self._tag()))
+
+
+def lost_writes(database, acknowledged):
+    """How many acknowledged writes (as `Writers` keeps them) are not in the
+    database with the body they were acknowledged with."""
+    stored = {int(mid): body for mid, body in database.rows("SELECT id, body FROM ticket_messages")}
+    return sum(1 for _, mid, text, *_ in acknowledged if stored.get(mid) != text)

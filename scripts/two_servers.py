@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Database, Server  # noqa: E402
+from harness import Database, Server, Writers, lost_writes  # noqa: E402
 
 WRITERS = int(os.environ.get("TWO_SERVERS_WRITERS", "16"))
 
@@ -76,62 +76,26 @@ def main():
         expect("server A refuses a reply on the closed ticket", status == 409)
 
         # --- Load on both, then SIGKILL one ---
-        acknowledged = []  # (message id, body)
-        lock = threading.Lock()
-        running = threading.Event()
-        running.set()
-        after_kill = {"b": 0}
         killed = threading.Event()
-
-        def writer(n):
-            target = servers[n % 2]
-            i = 0
-            last = None
-            while running.is_set():
-                text = f"w{n} #{i}"
-                try:
-                    if last is None or i % 3 == 0:
-                        status, body = target.request("POST", "/api/support/tickets",
-                                                      {"subject": "email", "description": text}, manager, timeout=5)
-                        if status == 201:
-                            last = body["ticket"]["id"]
-                            with lock:
-                                acknowledged.append((body["messages"][0]["id"], text))
-                    else:
-                        status, body = target.request("POST", f"/platform-admin/tickets/{last}/messages",
-                                                      {"body": text}, owner, timeout=5)
-                        if status == 201:
-                            with lock:
-                                acknowledged.append((body["id"], text))
-                    if status in (201,) and target is b and killed.is_set():
-                        with lock:
-                            after_kill["b"] += 1
-                except (OSError, ValueError, KeyError, TypeError):
-                    # Server A died mid-request: never acknowledged.
-                    pass
-                i += 1
-
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-        for t in threads:
-            t.start()
+        writers = Writers(WRITERS, lambda n: servers[n % 2], manager, owner, ticket_every=3, tag=killed.is_set)
+        writers.start()
         time.sleep(random.uniform(1.0, 2.0))
         a.kill(signal.SIGKILL)
         killed.set()
         time.sleep(1.5)
-        running.clear()
-        for t in threads:
-            t.join()
+        writers.stop()
+        acknowledged = writers.acknowledged
+        after_kill = sum(1 for *_, server, late in acknowledged if server is b and late)
         status, _ = b.request("GET", "/healthz")
         expect("server B still answers after A was killed", status == 200)
-        expect(f"server B acknowledged writes after the kill ({after_kill['b']})", after_kill["b"] > 0)
+        expect(f"server B acknowledged writes after the kill ({after_kill})", after_kill > 0)
 
-        stored = {int(mid): body for mid, body in database.rows("SELECT id, body FROM ticket_messages")}
-        lost = sum(1 for mid, text in acknowledged if stored.get(mid) != text)
+        lost = lost_writes(database, acknowledged)
         expect(f"{len(acknowledged)} acknowledged writes, {lost} lost", lost == 0 and len(acknowledged) > 0)
         check = b.cli("check")
         expect(f"ticketing check: {check}", check.startswith("ok"))
         print(f"two servers: {len(acknowledged)} writes acknowledged across both, "
-              f"{after_kill['b']} by B after A was killed, {lost} lost")
+              f"{after_kill} by B after A was killed, {lost} lost")
     finally:
         for s in servers:
             s.cleanup()
