@@ -50,7 +50,9 @@ fn respond(request_headers: &HeaderMap, tag: String, make: impl FnOnce() -> Vec<
 /// Answers JSON with a strong ETag of its bytes; `If-None-Match` with the
 /// same tag gets 304 and no body.
 pub fn json_with_etag(request_headers: &HeaderMap, value: &impl Serialize) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    // A list page is some kilobytes: start there rather than grow by doubling.
+    let mut body = Vec::with_capacity(16 * 1024);
+    serde_json::to_writer(&mut body, value).map_err(ApiError::internal)?;
     let mut hasher = std::hash::DefaultHasher::new();
     std::hash::Hasher::write(&mut hasher, &body);
     let tag = format!("\"{:016x}\"", std::hash::Hasher::finish(&hasher));

@@ -267,9 +267,12 @@ impl Db {
         // is free (more executor threads than that, or another runtime
         // sharing the store), the lookup goes to a reader thread instead.
         let inline_size = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8) as u32;
+        // A local file's connection does not go stale, so no checkout pays
+        // for r2d2's validity query (which SQLite would parse every time).
         let inline = r2d2::Pool::builder()
             .max_size(inline_size)
             .min_idle(Some(inline_size))
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
             .build(manager())?;
 
