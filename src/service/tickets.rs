@@ -86,13 +86,21 @@ pub const COUNT_TICKETS: Rule<(Viewer, TicketFilter), TicketCounts> =
 
 impl Store {
     /// The tickets the viewer sees, in the page's order of activity.
+    ///
+    /// A page is one statement, so it needs no snapshot of its own; one that
+    /// walks an index runs as a lookup (in place where the backend can),
+    /// while a full-text search, which may read much more, goes to a reader.
     pub async fn ticket_list(
         &self,
         viewer: Viewer,
         filter: TicketFilter,
         page: PageRequest,
     ) -> StoreResult<Page<TicketRecord>> {
-        self.read((viewer, filter, page), LIST_TICKETS).await
+        if filter.search.is_some() {
+            self.read((viewer, filter, page), LIST_TICKETS).await
+        } else {
+            self.lookup((viewer, filter, page), LIST_TICKETS).await
+        }
     }
 
     /// What the viewer's lists with this filter hold, counted.
