@@ -33,32 +33,36 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             crate::mail::sender::run(store, mailer, cfg, health).await;
         });
     }
+    let shutdown = shutdown_signal()?;
     let addr = listener.local_addr()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), database = %state.store.location(), "listening on http://{addr}");
-    crate::http::serve(listener, state, shutdown_signal()).await?;
+    crate::http::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are in place when this
+/// returns, before the server says it listens: a signal that comes at once
+/// still stops it gracefully instead of killing it.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let stopped = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
     };
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down; finishing in-flight requests");
+    let stopped = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    Ok(async move {
+        stopped.await;
+        tracing::info!("shutting down; finishing in-flight requests");
+    })
 }

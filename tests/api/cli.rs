@@ -338,3 +338,20 @@ fn serve_logs_how_to_create_the_first_owner_and_stops_cleanly_on_sigterm() {
     let exit = server.wait().unwrap();
     assert!(exit.success(), "exit 0 on SIGTERM, got {exit:?}");
 }
+
+#[test]
+fn sigterm_the_moment_serve_says_it_listens_still_stops_it_cleanly() {
+    if crate::support::sqlite_only("the command line on a SQLite file") {
+        return;
+    }
+    // Before the handlers were installed ahead of that line, a SIGTERM here
+    // killed the process (the signal's default action) every time.
+    for _ in 0..3 {
+        let cli = Workdir::new();
+        let (mut server, _) = start_server(&cli.db(), &[]);
+        sigterm(&server);
+        let exit = server.wait().unwrap();
+        assert!(exit.success(), "exit 0 on an early SIGTERM, got {exit:?}");
+        assert!(server.log().contains("stopped"), "{}", server.log());
+    }
+}
