@@ -23,6 +23,20 @@ impl FieldError {
         Self { field: field.to_string(), code, message: message.into() }
     }
 
+    /// A field the client must send and did not.
+    pub fn required(field: &str) -> Self {
+        Self::new(field, "required", "is required")
+    }
+
+    /// Parses a field the client must send; without it, "required".
+    pub fn parse_required<T>(
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, FieldError>,
+    ) -> Result<T, FieldError> {
+        raw.map_or_else(|| Err(Self::required(field)), parse)
+    }
+
     /// The same error reported under another field name.
     pub fn for_field(mut self, field: &str) -> Self {
         self.field = field.to_string();

@@ -14,7 +14,7 @@ use super::{
     etag,
     filters::{ListQuery, PlatformCountsQuery, PlatformListQuery},
     model::{Message, Ticket, TicketCounts, TicketDetail},
-    tickets::{ReadMark, detail_response, mark_read, post_message},
+    tickets::{ReadMark, detail_response, mark_read, parse_body, post_message},
 };
 use crate::{
     access::Audience,
@@ -103,10 +103,7 @@ pub async fn reply(
     IdPath(id): IdPath,
     JsonBody(message): JsonBody<AgentMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let body = match message.body {
-        Some(raw) => Body::parse("body", &raw),
-        None => Err(FieldError::new("body", "required", "is required")),
-    };
+    let body = parse_body(message.body.as_deref());
     let status = message.status.as_deref().map(Status::parse).transpose();
     let (body, status) = match (body, status) {
         (Ok(body), Ok(status)) => (body, status),
@@ -138,10 +135,7 @@ pub async fn set_status(
     IdPath(id): IdPath,
     JsonBody(body): JsonBody<StatusBody>,
 ) -> ApiResult<Json<TicketDetail>> {
-    let status = match body.status {
-        Some(raw) => Status::parse(&raw)?,
-        None => return Err(FieldError::new("status", "required", "is required").into()),
-    };
+    let status = FieldError::parse_required("status", body.status.as_deref(), Status::parse)?;
     admin.spend_write(&state)?;
     let detail = state.store.set_status(admin.id(), admin.scope(), TicketId(id), status, meta.audit).await?;
     Ok(Json(TicketDetail::seen_by(detail, Audience::Staff)))

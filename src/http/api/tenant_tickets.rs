@@ -79,25 +79,18 @@ pub struct CreateTicket {
     description: Option<String>,
 }
 
-fn required(field: &str) -> FieldError {
-    FieldError::new(field, "required", "is required")
-}
-
 fn parse_new_ticket(state: &AppState, body: CreateTicket) -> Result<NewTicket, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
-    let subject = errors.take(body.subject.as_deref().map(Subject::parse).unwrap_or_else(|| Err(required("subject"))));
+    let subject = errors.take(FieldError::parse_required("subject", body.subject.as_deref(), Subject::parse));
     let sub_subject = match body.sub_subject.as_deref() {
         Some(raw) if !crate::domain::normalise(raw).is_empty() => {
             errors.take(Subject::parse(raw).map_err(|e| e.for_field("sub_subject")))
         }
         _ => None,
     };
-    let description = errors.take(
-        body.description
-            .as_deref()
-            .map(|d| Body::parse("description", d))
-            .unwrap_or_else(|| Err(required("description"))),
-    );
+    let description = errors.take(FieldError::parse_required("description", body.description.as_deref(), |raw| {
+        Body::parse("description", raw)
+    }));
     if let Some(subject) = &subject
         && let Err(e) = state.check_subject(subject, sub_subject.as_ref())
     {

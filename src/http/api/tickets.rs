@@ -31,11 +31,13 @@ pub struct NewMessage {
 impl NewMessage {
     /// The message's body, required.
     pub fn parse(self) -> Result<Body, FieldError> {
-        match self.body {
-            Some(raw) => Body::parse("body", &raw),
-            None => Err(FieldError::new("body", "required", "is required")),
-        }
+        parse_body(self.body.as_deref())
     }
+}
+
+/// A message's body, which every message must have.
+pub fn parse_body(raw: Option<&str>) -> Result<Body, FieldError> {
+    FieldError::parse_required("body", raw, |raw| Body::parse("body", raw))
 }
 
 /// A ticket and its thread, with an ETag made from the ticket's version: a
@@ -84,7 +86,7 @@ pub async fn mark_read(state: &AppState, viewer: Viewer, id: TicketId, mark: Rea
     let message = match mark.message_id {
         Some(id) if id > 0 => MessageId(id),
         Some(_) => return Err(FieldError::new("message_id", "invalid_id", "must be a positive whole number").into()),
-        None => return Err(FieldError::new("message_id", "required", "is required").into()),
+        None => return Err(FieldError::required("message_id").into()),
     };
     state.store.mark_read(viewer, id, message).await?;
     Ok(StatusCode::NO_CONTENT)

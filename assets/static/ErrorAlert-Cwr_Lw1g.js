@@ -1,1 +1,0 @@
-import{J as e,_ as t,d as n,o as r,s as i}from"./runtime-core.esm-bundler-CEIZKerm.js";var a={key:0,class:`alert`,role:`alert`},o=n({__name:`ErrorAlert`,props:{message:{}},setup(n){return(o,s)=>n.message?(t(),i(`p`,a,e(n.message),1)):r(``,!0)}});export{o as t};

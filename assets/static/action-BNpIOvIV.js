@@ -1,0 +1,1 @@
+import{E as e}from"./runtime-core.esm-bundler-CEIZKerm.js";import{n as t}from"./tickets-DBa2SZ5x.js";function n(){let n=e(!1),r=e(null);async function i(e,i){r.value=null,n.value=!0;try{await e()}catch(e){i?i(e):r.value=t(e)}finally{n.value=!1}}return{busy:n,error:r,run:i}}export{n as t};
