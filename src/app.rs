@@ -13,8 +13,14 @@ use crate::{
     store::Store,
 };
 
+/// What every request handler shares, behind one `Arc`: a request clones
+/// the state a few times (once per extractor), and one reference count is
+/// cheaper than one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<App>);
+
+/// The parts of [`AppState`].
+pub struct App {
     pub store: Store,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
@@ -29,6 +35,14 @@ pub struct AppState {
     /// Signs and checks unsubscribe links (also when mail is off, so old
     /// links keep working).
     pub unsubscribe: Arc<crate::mail::unsubscribe::Signer>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -65,7 +79,7 @@ impl AppState {
         });
         let store = store.with_mail(policy);
         let unsubscribe = Arc::new(crate::mail::unsubscribe::Signer::new(&secret));
-        Ok(AppState {
+        Ok(AppState(Arc::new(App {
             mailer,
             mail_health,
             unsubscribe,
@@ -76,7 +90,7 @@ impl AppState {
             limiter: Arc::new(limiter),
             writes: Arc::new(writes),
             metrics: Arc::new(Metrics::default()),
-        })
+        })))
     }
 
     /// Checks a subject (and sub-subject) against the catalogue. With an

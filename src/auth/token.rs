@@ -3,7 +3,11 @@
 //! is refused where the other is expected; a token whose version no longer
 //! matches the account (password changed, account disabled) is refused.
 
-use std::path::Path;
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{Arc, Mutex},
+};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -14,6 +18,8 @@ const ISSUER: &str = "ticketing";
 const AUDIENCE: &str = "ticketing-api";
 /// Clock leeway for `exp` and `nbf`: a few seconds, not the library's minute.
 const LEEWAY_SECS: u64 = 5;
+/// How many verified tokens are remembered (see [`TokenKeys::verify`]).
+const REMEMBERED_TOKENS: usize = 4096;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -37,6 +43,14 @@ impl Claims {
     pub fn account_id(&self) -> Option<i64> {
         self.sub.parse().ok()
     }
+
+    /// The time rules at `now`: not expired, already valid, not issued in
+    /// the future (each with the leeway).
+    fn current_at(&self, now: u64) -> bool {
+        self.exp.saturating_add(LEEWAY_SECS) >= now
+            && self.nbf <= now.saturating_add(LEEWAY_SECS)
+            && self.iat <= now.saturating_add(LEEWAY_SECS)
+    }
 }
 
 /// The signing keys and the validation rules, built once at start-up.
@@ -45,6 +59,8 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     ttl_secs: u64,
+    /// Tokens that passed every check, by their exact text.
+    verified: Mutex<HashMap<Box<str>, Arc<Claims>>>,
 }
 
 impl TokenKeys {
@@ -62,6 +78,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl_secs: ttl_minutes * 60,
+            verified: Mutex::new(HashMap::new()),
         }
     }
 
@@ -89,14 +106,35 @@ impl TokenKeys {
     /// refused: a header with `crit` (extensions this server does not know
     /// must not be ignored, RFC 7515 §4.1.11), an `iat` in the future, and a
     /// lifetime (`exp - iat`) longer than this server gives out.
-    pub fn verify(&self, token: &str) -> Option<Claims> {
+    ///
+    /// A client sends the same token with every request, and what it says
+    /// cannot change, so the claims of the last [`REMEMBERED_TOKENS`] tokens
+    /// that passed are kept by their exact text (all forgotten when that many
+    /// are held): only the time rules are checked again. Whether the account
+    /// still stands, and whether the token was signed out, is still read
+    /// from the database on every request.
+    pub fn verify(&self, token: &str) -> Option<Arc<Claims>> {
+        self.verify_at(token, jsonwebtoken::get_current_timestamp())
+    }
+
+    fn verify_at(&self, token: &str, now: u64) -> Option<Arc<Claims>> {
+        let remembered = self.verified.lock().ok().and_then(|held| held.get(token).cloned());
+        if let Some(claims) = remembered {
+            return claims.current_at(now).then_some(claims);
+        }
         if header_has_crit(token) {
             return None;
         }
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
-        let now = jsonwebtoken::get_current_timestamp();
-        if claims.iat > now + LEEWAY_SECS || claims.exp < claims.iat || claims.exp - claims.iat > self.ttl_secs {
+        if !claims.current_at(now) || claims.exp < claims.iat || claims.exp - claims.iat > self.ttl_secs {
             return None;
+        }
+        let claims = Arc::new(claims);
+        if let Ok(mut held) = self.verified.lock() {
+            if held.len() >= REMEMBERED_TOKENS {
+                held.clear();
+            }
+            held.insert(token.into(), claims.clone());
         }
         Some(claims)
     }
@@ -186,6 +224,32 @@ mod tests {
         payload["kind"] = "admin".into();
         let edited = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(payload.to_string()), parts[2]);
         assert!(keys.verify(&edited).is_none());
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_an_edited_copy_is_still_refused() {
+        let keys = TokenKeys::new(SECRET, 1);
+        let (token, exp) = keys.issue(AccountKind::User, 1, 1).unwrap();
+        let now = jsonwebtoken::get_current_timestamp();
+        assert!(keys.verify_at(&token, now).is_some());
+        assert!(keys.verify_at(&token, now).is_some(), "remembered");
+        assert!(keys.verify_at(&token, exp + LEEWAY_SECS).is_some(), "within the leeway");
+        assert!(keys.verify_at(&token, exp + LEEWAY_SECS + 1).is_none(), "expired, though remembered");
+        let mut edited = token.clone();
+        edited.push('A');
+        assert!(keys.verify_at(&edited, now).is_none(), "the signature no longer matches");
+    }
+
+    #[test]
+    fn the_remembered_tokens_are_bounded() {
+        let keys = TokenKeys::new(SECRET, 60);
+        for _ in 0..REMEMBERED_TOKENS + 10 {
+            let (token, _) = keys.issue(AccountKind::User, 1, 1).unwrap();
+            assert!(keys.verify(&token).is_some());
+        }
+        let held = keys.verified.lock().unwrap().len();
+        assert!(held <= REMEMBERED_TOKENS, "{held} held");
+        assert!(held > 0);
     }
 
     #[test]

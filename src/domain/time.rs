@@ -45,8 +45,18 @@ impl utoipa::PartialSchema for Timestamp {
 impl utoipa::ToSchema for Timestamp {}
 
 impl Serialize for Timestamp {
+    /// The same text as [`Timestamp::to_rfc3339`], formatted on the stack:
+    /// a list page holds hundreds of timestamps.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
+        const CAPACITY: usize = 64;
+        let mut buf = [0u8; CAPACITY];
+        let mut rest = &mut buf[..];
+        let formatted = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000)
+            .ok()
+            .is_some_and(|dt| dt.format_into(&mut rest, &Rfc3339).is_ok());
+        // What the formatter wrote is what it took off the front of `rest`.
+        let written = if formatted { CAPACITY - rest.len() } else { 0 };
+        s.serialize_str(std::str::from_utf8(&buf[..written]).unwrap_or_default())
     }
 }
 
@@ -61,5 +71,13 @@ mod tests {
         assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
         assert!(Timestamp::parse_rfc3339("yesterday").is_none());
         assert!(Timestamp::parse_rfc3339("2026-13-01T00:00:00Z").is_none());
+    }
+
+    #[test]
+    fn json_holds_the_same_text_as_to_rfc3339() {
+        for micros in [0, 1, 1_500_000, 1_796_000_000_123_456, 253_402_300_799_999_999, i64::MAX, i64::MIN, -1] {
+            let t = Timestamp(micros);
+            assert_eq!(serde_json::to_value(t).unwrap(), serde_json::Value::String(t.to_rfc3339()), "{micros}");
+        }
     }
 }
