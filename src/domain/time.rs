@@ -25,10 +25,12 @@ impl Timestamp {
     }
 
     pub fn to_rfc3339(self) -> String {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000)
-            .ok()
-            .and_then(|dt| dt.format(&Rfc3339).ok())
-            .unwrap_or_default()
+        self.instant().and_then(|dt| dt.format(&Rfc3339).ok()).unwrap_or_default()
+    }
+
+    /// The instant as a date-time; `None` past what `time` can hold.
+    fn instant(self) -> Option<OffsetDateTime> {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000).ok()
     }
 }
 
@@ -51,9 +53,7 @@ impl Serialize for Timestamp {
         const CAPACITY: usize = 64;
         let mut buf = [0u8; CAPACITY];
         let mut rest = &mut buf[..];
-        let formatted = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000)
-            .ok()
-            .is_some_and(|dt| dt.format_into(&mut rest, &Rfc3339).is_ok());
+        let formatted = self.instant().is_some_and(|dt| dt.format_into(&mut rest, &Rfc3339).is_ok());
         // What the formatter wrote is what it took off the front of `rest`.
         let written = if formatted { CAPACITY - rest.len() } else { 0 };
         s.serialize_str(std::str::from_utf8(&buf[..written]).unwrap_or_default())
