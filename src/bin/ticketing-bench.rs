@@ -463,69 +463,116 @@ async fn pg_exec(url: &str, sql: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The raw PostgreSQL ceilings of the reads: the server's own rules on one
-/// connection, each in its own snapshot, one after another.
-fn pg_ceilings(
-    url: &str,
-    s: &Seeded,
-    seconds: f64,
-    runtime: &tokio::runtime::Runtime,
-) -> anyhow::Result<BTreeMap<&'static str, f64>> {
-    let raw =
-        ticketing::store::postgres::Raw::open(&DatabaseConfig { url: url.to_string(), ..DatabaseConfig::default() })?;
-    let _guard = runtime.enter();
-    let mut out = BTreeMap::new();
+/// One read the server answers, run straight on one connection: the raw
+/// ceiling an HTTP row is compared with.
+type ReadWork<'a> = Box<dyn FnMut() -> anyhow::Result<()> + 'a>;
+
+/// The reads the benchmark gives a ceiling, by ceiling name, and what each
+/// runs: the server's own rule, as the same reader, with the same arguments.
+fn read_cases(s: &Seeded) -> Vec<(&'static str, ReadCase)> {
     let page = PageRequest::default();
     let reader = |scope: Scope| match scope {
         Scope::Company(c) => Reader::User(UserId(c.get())),
         Scope::All => Reader::Admin(AdminId(s.owner)),
         Scope::Support(a) => Reader::Admin(a),
     };
-    let lists = [
-        ("tenant list", Scope::Company(CompanyId(2)), TicketFilter::default(), page.clone()),
-        ("whale list", Scope::Company(CompanyId(s.whale)), TicketFilter::default(), page.clone()),
+    let viewer = |scope: Scope| Viewer { scope, reader: reader(scope) };
+    let list = |scope: Scope, filter: TicketFilter, page: PageRequest| ReadCase::List(viewer(scope), filter, page);
+    let whale = Scope::Company(CompanyId(s.whale));
+    vec![
+        ("tenant list", list(Scope::Company(CompanyId(2)), TicketFilter::default(), page.clone())),
+        ("whale list", list(whale, TicketFilter::default(), page.clone())),
         (
             "whale list, status filter",
-            Scope::Company(CompanyId(s.whale)),
-            TicketFilter { status: Some(Status::InProgress), ..Default::default() },
-            page.clone(),
+            list(whale, TicketFilter { status: Some(Status::InProgress), ..Default::default() }, page.clone()),
         ),
-        ("admin list", Scope::All, TicketFilter::default(), page.clone()),
-        ("support list", Scope::Support(AdminId(s.agent)), TicketFilter::default(), page.clone()),
+        ("admin list", list(Scope::All, TicketFilter::default(), page.clone())),
+        ("support list", list(Scope::Support(AdminId(s.agent)), TicketFilter::default(), page.clone())),
         (
             "admin list, oldest first",
-            Scope::All,
-            TicketFilter::default(),
-            PageRequest { order: Order::Oldest, ..page.clone() },
+            list(Scope::All, TicketFilter::default(), PageRequest { order: Order::Oldest, ..page }),
         ),
-    ];
-    for (name, scope, filter, page) in lists {
-        let viewer = Viewer { scope, reader: reader(scope) };
-        let rate = ceiling_rate(seconds, |_| {
-            runtime.block_on(raw.read((viewer, filter.clone(), page.clone()), LIST_TICKETS))?;
-            Ok(1)
-        })?;
-        out.insert(name, rate);
-    }
-    let viewer = Viewer { scope: Scope::All, reader: reader(Scope::All) };
-    let detail = ceiling_rate(seconds, |_| {
-        runtime.block_on(raw.read((viewer, TicketId(s.detail_ticket), KnownVersions::default()), TICKET_DETAIL))?;
-        Ok(1)
-    })?;
-    out.insert("ticket detail (50 messages)", detail);
-    for (name, scope) in [
-        ("counts, whale manager", Scope::Company(CompanyId(s.whale))),
-        ("counts, owner", Scope::All),
-        ("counts, support", Scope::Support(AdminId(s.agent))),
-    ] {
-        let viewer = Viewer { scope, reader: reader(scope) };
-        let rate = ceiling_rate(seconds, |_| {
-            runtime.block_on(raw.read((viewer, TicketFilter::default()), COUNT_TICKETS))?;
-            Ok(1)
-        })?;
-        out.insert(name, rate);
-    }
-    Ok(out)
+        ("ticket detail (50 messages)", ReadCase::Detail(viewer(Scope::All), TicketId(s.detail_ticket))),
+        ("counts, whale manager", ReadCase::Counts(viewer(whale))),
+        ("counts, owner", ReadCase::Counts(viewer(Scope::All))),
+        ("counts, support", ReadCase::Counts(viewer(Scope::Support(AdminId(s.agent))))),
+    ]
+}
+
+/// One of the reads of [`read_cases`].
+#[derive(Clone)]
+enum ReadCase {
+    List(Viewer, TicketFilter, PageRequest),
+    Detail(Viewer, TicketId),
+    Counts(Viewer),
+}
+
+/// The reads of [`read_cases`] on one SQLite connection, each in its own
+/// read transaction as the server's readers run them.
+fn sqlite_reads<'a>(conn: &'a std::cell::RefCell<Connection>, s: &Seeded) -> BTreeMap<&'static str, ReadWork<'a>> {
+    read_cases(s)
+        .into_iter()
+        .map(|(name, case)| {
+            let work: ReadWork<'a> = match case {
+                ReadCase::List(v, f, p) => {
+                    let args = (v, f, p);
+                    Box::new(move || Ok(run_read(&mut conn.borrow_mut(), &args, LIST_TICKETS).map(drop)?))
+                }
+                ReadCase::Detail(v, id) => {
+                    let args = (v, id, KnownVersions::default());
+                    Box::new(move || Ok(run_read(&mut conn.borrow_mut(), &args, TICKET_DETAIL).map(drop)?))
+                }
+                ReadCase::Counts(v) => {
+                    let args = (v, TicketFilter::default());
+                    Box::new(move || Ok(run_read(&mut conn.borrow_mut(), &args, COUNT_TICKETS).map(drop)?))
+                }
+            };
+            (name, work)
+        })
+        .collect()
+}
+
+/// The same reads on one PostgreSQL connection, each in its own snapshot.
+fn pg_reads<'a>(
+    raw: &'a ticketing::store::postgres::Raw,
+    runtime: &'a tokio::runtime::Runtime,
+    s: &Seeded,
+) -> BTreeMap<&'static str, ReadWork<'a>> {
+    read_cases(s)
+        .into_iter()
+        .map(|(name, case)| {
+            let work: ReadWork<'a> = match case {
+                ReadCase::List(v, f, p) => Box::new(move || {
+                    Ok(runtime.block_on(raw.read((v, f.clone(), p.clone()), LIST_TICKETS)).map(drop)?)
+                }),
+                ReadCase::Detail(v, id) => Box::new(move || {
+                    Ok(runtime.block_on(raw.read((v, id, KnownVersions::default()), TICKET_DETAIL)).map(drop)?)
+                }),
+                ReadCase::Counts(v) => Box::new(move || {
+                    Ok(runtime.block_on(raw.read((v, TicketFilter::default()), COUNT_TICKETS)).map(drop)?)
+                }),
+            };
+            (name, work)
+        })
+        .collect()
+}
+
+/// The raw ceiling an HTTP operation is compared with: the name of its
+/// entry in [`read_cases`] (creation has its own, group-committed).
+fn ceiling_name(op: &str) -> Option<&'static str> {
+    Some(match op {
+        FIRST_PAGE => "tenant list",
+        "whale list, first page" => "whale list",
+        "whale list, status filter" => "whale list, status filter",
+        "admin list" => "admin list",
+        "admin list, oldest first" => "admin list, oldest first",
+        "support list" => "support list",
+        "counts, whale manager" => "counts, whale manager",
+        "counts, owner" => "counts, owner",
+        "counts, support" => "counts, support",
+        "ticket detail (50 messages)" => "ticket detail (50 messages)",
+        _ => return None,
+    })
 }
 
 fn settle(conn: &Connection) -> anyhow::Result<()> {
@@ -533,82 +580,13 @@ fn settle(conn: &Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The raw ceilings of the reads, and of creation one transaction each.
+/// The raw ceiling of creation, one transaction each (SQLite).
 fn ceilings(path: &Path, s: &Seeded, seconds: f64) -> anyhow::Result<BTreeMap<&'static str, f64>> {
-    let cfg = DatabaseConfig { path: path.to_owned(), ..DatabaseConfig::default() };
-    let conn = std::cell::RefCell::new(sqlite::open_connection(path, &cfg)?);
     let mut out = BTreeMap::new();
     out.insert(
         "create, one transaction each",
         CreateCeiling::open(path, s.manager_of.len() - 1, false)?.rate(seconds, 1)?,
     );
-    let page = PageRequest::default();
-    // The readers the server's requests are made as: the whale's or a
-    // company's manager, the owner, the agent.
-    let reader = |scope: Scope| match scope {
-        Scope::Company(c) => Reader::User(UserId(c.get())),
-        Scope::All => Reader::Admin(AdminId(s.owner)),
-        Scope::Support(a) => Reader::Admin(a),
-    };
-    let list = |scope: Scope, filter: TicketFilter, page: PageRequest| {
-        let conn = &conn;
-        let args = (Viewer { scope, reader: reader(scope) }, filter, page);
-        move |_i: u64| -> anyhow::Result<u64> {
-            run_read(&mut conn.borrow_mut(), &args, LIST_TICKETS)?;
-            Ok(1)
-        }
-    };
-    out.insert(
-        "tenant list",
-        ceiling_rate(seconds, list(Scope::Company(CompanyId(2)), TicketFilter::default(), page.clone()))?,
-    );
-    out.insert(
-        "whale list",
-        ceiling_rate(seconds, list(Scope::Company(CompanyId(s.whale)), TicketFilter::default(), page.clone()))?,
-    );
-    out.insert(
-        "whale list, status filter",
-        ceiling_rate(
-            seconds,
-            list(
-                Scope::Company(CompanyId(s.whale)),
-                TicketFilter { status: Some(Status::InProgress), ..Default::default() },
-                page.clone(),
-            ),
-        )?,
-    );
-    out.insert("admin list", ceiling_rate(seconds, list(Scope::All, TicketFilter::default(), page.clone()))?);
-    out.insert(
-        "support list",
-        ceiling_rate(seconds, list(Scope::Support(AdminId(s.agent)), TicketFilter::default(), page.clone()))?,
-    );
-    out.insert(
-        "admin list, oldest first",
-        ceiling_rate(
-            seconds,
-            list(Scope::All, TicketFilter::default(), PageRequest { order: Order::Oldest, ..page.clone() }),
-        )?,
-    );
-    out.insert(
-        "ticket detail (50 messages)",
-        ceiling_rate(seconds, |_| {
-            let viewer = Viewer { scope: Scope::All, reader: reader(Scope::All) };
-            let args = (viewer, TicketId(s.detail_ticket), KnownVersions::default());
-            run_read(&mut conn.borrow_mut(), &args, TICKET_DETAIL)?;
-            Ok(1)
-        })?,
-    );
-    let counts = |scope: Scope| {
-        let conn = &conn;
-        let args = (Viewer { scope, reader: reader(scope) }, TicketFilter::default());
-        move |_i: u64| -> anyhow::Result<u64> {
-            run_read(&mut conn.borrow_mut(), &args, COUNT_TICKETS)?;
-            Ok(1)
-        }
-    };
-    out.insert("counts, whale manager", ceiling_rate(seconds, counts(Scope::Company(CompanyId(s.whale))))?);
-    out.insert("counts, owner", ceiling_rate(seconds, counts(Scope::All))?);
-    out.insert("counts, support", ceiling_rate(seconds, counts(Scope::Support(AdminId(s.agent))))?);
     Ok(out)
 }
 
@@ -735,8 +713,9 @@ struct Row {
     name: &'static str,
     clients: usize,
     outcome: Outcome,
-    /// The raw ceiling measured in slices between this row's own slices.
-    paired_ceiling: Option<f64>,
+    /// The raw ceiling (its name and rate) measured in slices between this
+    /// row's own slices.
+    paired_ceiling: Option<(&'static str, f64)>,
 }
 
 const CREATE: &str = "tenant creates a ticket";
@@ -932,28 +911,61 @@ fn main() -> anyhow::Result<()> {
     // On PostgreSQL, creation has no paired ceiling (SQLite's is its group commit).
     let mut create_ceiling =
         if pg.is_none() { Some(CreateCeiling::open(&db_path, seeded.manager_of.len() - 1, true)?) } else { None };
+    // The reads' ceilings, on one connection of the bench's own.
+    let read_conn = match &pg {
+        None => Some(std::cell::RefCell::new(sqlite::open_connection(&db_path, &DatabaseConfig::default())?)),
+        Some(_) => None,
+    };
+    let raw = match &pg {
+        Some(url) => Some(ticketing::store::postgres::Raw::open(&DatabaseConfig {
+            url: url.clone(),
+            ..DatabaseConfig::default()
+        })?),
+        None => None,
+    };
+    // Its connection's driver task lives on the runtime between reads.
+    let pg_context = raw.as_ref().map(|_| runtime.enter());
+    let mut reads = match (&read_conn, &raw) {
+        (Some(conn), _) => sqlite_reads(conn, &seeded),
+        (None, Some(raw)) => pg_reads(raw, &runtime, &seeded),
+        (None, None) => BTreeMap::new(),
+    };
     let max_batch = DatabaseConfig::default().max_write_batch as usize;
+    let slice = args.seconds / ROUNDS as f64;
     let mut rows = Vec::new();
     for op in &ops {
         for &clients in &args.clients {
-            let row = if op.name == CREATE
+            let mut o = Outcome::default();
+            let paired_ceiling = if op.name == CREATE
                 && let Some(create_ceiling) = create_ceiling.as_mut()
             {
                 // Creation and its group-committed ceiling take turns.
-                let (mut o, mut ceiling) = (Outcome::default(), 0.0);
+                let mut ceiling = 0.0;
                 for _ in 0..ROUNDS {
                     create_ceiling.settle()?;
-                    o.absorb(runtime.block_on(drive(&addr, op, clients, args.seconds / ROUNDS as f64, pid))?);
+                    o.absorb(runtime.block_on(drive(&addr, op, clients, slice, pid))?);
                     create_ceiling.settle()?;
                     // N clients can put at most N requests in one commit.
                     let batch = clients.min(max_batch);
-                    ceiling += create_ceiling.rate(args.seconds / ROUNDS as f64, batch)? / ROUNDS as f64;
+                    ceiling += create_ceiling.rate(slice, batch)? / ROUNDS as f64;
                 }
-                Row { name: op.name, clients, outcome: o, paired_ceiling: Some(ceiling) }
+                Some(("create, group-committed", ceiling))
+            } else if let Some(name) = ceiling_name(op.name)
+                && let Some(work) = reads.get_mut(name)
+            {
+                // A read and its raw query take turns too: the ratio is of two
+                // rates measured side by side, not minutes apart.
+                let mut ceiling = 0.0;
+                for _ in 0..ROUNDS {
+                    o.absorb(runtime.block_on(drive(&addr, op, clients, slice, pid))?);
+                    ceiling += ceiling_rate(slice, |_| work().map(|()| 1))? / ROUNDS as f64;
+                }
+                Some((name, ceiling))
             } else {
-                let o = runtime.block_on(drive(&addr, op, clients, args.seconds, pid))?;
-                Row { name: op.name, clients, outcome: o, paired_ceiling: None }
+                o = runtime.block_on(drive(&addr, op, clients, args.seconds, pid))?;
+                None
             };
+            let row = Row { name: op.name, clients, outcome: o, paired_ceiling };
             eprintln!(
                 "{:<32} {:>3} clients: {:>8.0} req/s, {} errors",
                 op.name,
@@ -964,7 +976,9 @@ fn main() -> anyhow::Result<()> {
             rows.push(row);
         }
     }
-    drop(create_ceiling);
+    drop((create_ceiling, reads));
+    drop((read_conn, raw));
+    drop(pg_context);
     // Login alone: argon2id at the OWASP cost is slow on purpose.
     let login = Op {
         name: "login (argon2id, alone)",
@@ -1034,10 +1048,12 @@ fn main() -> anyhow::Result<()> {
     let startup_secs = server.startup_secs;
     server.stop();
 
-    eprintln!("measuring the raw {backend} ceiling ...");
     let ceiling = match &pg {
-        Some(url) => pg_ceilings(url, &seeded, args.seconds, &runtime)?,
-        None => ceilings(&db_path, &seeded, args.seconds)?,
+        Some(_) => BTreeMap::new(),
+        None => {
+            eprintln!("measuring the raw ceiling of creation one transaction each ...");
+            ceilings(&db_path, &seeded, args.seconds)?
+        }
     };
     let binary_bytes = std::fs::metadata(&bin)?.len();
     let report = Report { args: &args, rows: &rows, ceiling: &ceiling, growth: &growth, mail: &mail, backend };
@@ -1067,25 +1083,9 @@ struct Report<'a> {
 }
 
 impl Report<'_> {
-    /// The ceiling an operation is compared with, and its name.
+    /// The ceiling an operation is compared with.
     fn ceiling_of(&self, row: &Row) -> Option<f64> {
-        if let Some(c) = row.paired_ceiling {
-            return Some(c);
-        }
-        let key = match row.name {
-            FIRST_PAGE => "tenant list",
-            "whale list, first page" => "whale list",
-            "whale list, status filter" => "whale list, status filter",
-            "admin list" => "admin list",
-            "admin list, oldest first" => "admin list, oldest first",
-            "support list" => "support list",
-            "counts, whale manager" => "counts, whale manager",
-            "counts, owner" => "counts, owner",
-            "counts, support" => "counts, support",
-            "ticket detail (50 messages)" => "ticket detail (50 messages)",
-            _ => return None,
-        };
-        self.ceiling.get(key).copied()
+        row.paired_ceiling.map(|(_, rate)| rate)
     }
 
     fn best(&self, name: &str) -> f64 {
@@ -1123,12 +1123,10 @@ impl Report<'_> {
             "\n| raw {} ceiling (same work, same durability, one connection) | per second |\n|---|---:|\n",
             self.backend
         ));
-        for row in self.rows.iter().filter(|r| r.paired_ceiling.is_some()) {
-            md.push_str(&format!(
-                "| create, group-committed, between the {}-client slices | {:.0} |\n",
-                row.clients,
-                row.paired_ceiling.unwrap_or_default()
-            ));
+        for row in self.rows {
+            if let Some((name, rate)) = row.paired_ceiling {
+                md.push_str(&format!("| {name}, between the {}-client slices | {rate:.0} |\n", row.clients));
+            }
         }
         for (k, v) in self.ceiling {
             md.push_str(&format!("| {k} | {v:.0} |\n"));
@@ -1177,7 +1175,8 @@ impl Report<'_> {
                     "p99_ms": percentile(&o.latencies_us, 0.99), "p999_ms": percentile(&o.latencies_us, 0.999),
                     "server_cpu_us_per_request": o.server_cpu_us(), "server_cpu_s": o.server_cpu,
                     "loadgen_cpu_s": o.bench_cpu, "other_cpu_s": (o.machine_cpu - o.server_cpu - o.bench_cpu).max(0.0),
-                    "noisy": o.others_share() > 0.1, "ceiling_per_second": self.ceiling_of(row),
+                    "noisy": o.others_share() > 0.1, "ceiling": row.paired_ceiling.map(|(name, _)| name),
+                    "ceiling_per_second": self.ceiling_of(row),
                     "ratio_to_ceiling": self.ceiling_of(row).map(|c| o.rate() / c),
                 })
             })
