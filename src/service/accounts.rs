@@ -500,7 +500,19 @@ async fn company_list(tx: &mut dyn Tx, search: Option<&str>, page: &PageRequest)
 
 async fn company_managers(tx: &mut dyn Tx, id: CompanyId) -> StoreResult<Vec<Manager>> {
     company_record(tx, id).await?;
-    tx.company_managers(id).await
+    managers_of(tx, id).await
+}
+
+/// A company's managers (active or not), by name, each with all their
+/// companies.
+pub(crate) async fn managers_of(tx: &mut dyn Tx, company: CompanyId) -> StoreResult<Vec<Manager>> {
+    let users = tx.company_users(company).await?;
+    let mut out = Vec::with_capacity(users.len());
+    for user in users {
+        let companies = tx.memberships(user.id).await?;
+        out.push(Manager { user, companies });
+    }
+    Ok(out)
 }
 
 /// Every company exists; the set is not empty and names no company twice.
@@ -642,7 +654,10 @@ async fn update_user(
     let now = tx.now().await?;
     tx.update_user(id, name, active, now).await?;
     if let Some(set) = &companies {
-        tx.set_memberships(id, set, now).await?;
+        tx.clear_memberships(id).await?;
+        for &company in set {
+            tx.add_membership(company, id, now).await?;
+        }
     }
     let after = manager(tx, id).await?;
     let mut detail = changes(&[

@@ -164,7 +164,7 @@ async fn covering(tx: &mut dyn Tx, ticket: &TicketFacts, topic: Topic) -> StoreR
 /// its tickets, while they are active members of an active company.
 async fn managers(tx: &mut dyn Tx, ticket: &TicketFacts) -> StoreResult<Vec<Recipient>> {
     let mut out = Vec::new();
-    for manager in tx.company_managers(ticket.company.id).await? {
+    for manager in super::accounts::managers_of(tx, ticket.company.id).await? {
         let user = &manager.user;
         let member = manager.companies.iter().any(|c| c.company.id == ticket.company.id && c.active);
         if !user.active || !member {

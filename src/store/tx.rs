@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use super::{
-    AdminRecord, AuditRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert, InvitationRecord, Manager,
+    AdminRecord, AuditRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert, InvitationRecord,
     MessageInsert, MessageRecord, OutboxCounts, OutboxInsert, OutboxRecord, StoreResult, TicketCounts, TicketFacts,
     TicketInsert, TicketRecord, TicketState, TicketSummary, TicketVersion, UserRecord,
 };
@@ -173,8 +173,8 @@ pub trait AccountTx: Send {
         at: Timestamp,
     ) -> StoreResult<()>;
 
-    /// A company's managers (active or not), by name, with all their companies.
-    async fn company_managers(&mut self, company: CompanyId) -> StoreResult<Vec<Manager>>;
+    /// The accounts of a company's managers (active or not), by name.
+    async fn company_users(&mut self, company: CompanyId) -> StoreResult<Vec<UserRecord>>;
 
     /// Renames and/or enables or disables a user; disabling moves the token
     /// version on.
@@ -186,8 +186,8 @@ pub trait AccountTx: Send {
         at: Timestamp,
     ) -> StoreResult<()>;
 
-    /// Replaces a user's companies.
-    async fn set_memberships(&mut self, user: UserId, companies: &[CompanyId], at: Timestamp) -> StoreResult<()>;
+    /// Takes a user out of every company.
+    async fn clear_memberships(&mut self, user: UserId) -> StoreResult<()>;
 
     /// Renames, changes the role of and/or enables or disables an admin;
     /// disabling moves the token version on.

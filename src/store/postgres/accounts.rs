@@ -14,7 +14,7 @@ use crate::{
     store::sql::{COMPANY_COLUMNS, COMPANY_COUNTS, account_table as table, like_escape},
     store::{
         AccountRecord, AccountTx, AdminRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert,
-        InvitationRecord, Manager, Membership, Named, StoreResult, UserRecord,
+        InvitationRecord, Membership, Named, StoreResult, UserRecord,
     },
 };
 
@@ -135,19 +135,12 @@ impl AccountTx for PgTx<'_> {
         Ok(())
     }
 
-    async fn company_managers(&mut self, company: CompanyId) -> StoreResult<Vec<Manager>> {
+    async fn company_users(&mut self, company: CompanyId) -> StoreResult<Vec<UserRecord>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN
                (SELECT user_id FROM company_memberships WHERE company_id = $1) ORDER BY u.name, u.id"
         );
-        let users: Vec<UserRecord> =
-            self.rows(&sql, &[&company]).await?.iter().map(user_from_row).collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(users.len());
-        for user in users {
-            let companies = self.memberships(user.id).await?;
-            out.push(Manager { user, companies });
-        }
-        Ok(out)
+        self.rows(&sql, &[&company]).await?.iter().map(user_from_row).collect()
     }
 
     async fn update_user(
@@ -167,11 +160,8 @@ impl AccountTx for PgTx<'_> {
         Ok(())
     }
 
-    async fn set_memberships(&mut self, user: UserId, companies: &[CompanyId], at: Timestamp) -> StoreResult<()> {
+    async fn clear_memberships(&mut self, user: UserId) -> StoreResult<()> {
         self.exec("DELETE FROM company_memberships WHERE user_id = $1", &[&user]).await?;
-        for &company in companies {
-            self.add_membership(company, user, at).await?;
-        }
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use crate::{
     store::sql::{COMPANY_COLUMNS, COMPANY_COUNTS, account_table as table, like_escape},
     store::{
         AccountRecord, AccountTx, AdminRecord, CompanyOverview, CompanyRecord, Credentials, InvitationInsert,
-        InvitationRecord, Manager, Membership, Named, StoreResult, UserRecord,
+        InvitationRecord, Membership, Named, StoreResult, UserRecord,
     },
 };
 
@@ -127,19 +127,12 @@ impl AccountTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn company_managers(&mut self, company: CompanyId) -> StoreResult<Vec<Manager>> {
+    async fn company_users(&mut self, company: CompanyId) -> StoreResult<Vec<UserRecord>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE id IN
                (SELECT user_id FROM company_memberships WHERE company_id = ?1) ORDER BY name, id"
         );
-        let users: Vec<UserRecord> =
-            self.conn.prepare_cached(&sql)?.query_map([company], user_from_row)?.collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(users.len());
-        for user in users {
-            let companies = self.memberships(user.id).await?;
-            out.push(Manager { user, companies });
-        }
-        Ok(out)
+        Ok(self.conn.prepare_cached(&sql)?.query_map([company], user_from_row)?.collect::<Result<_, _>>()?)
     }
 
     async fn update_user(
@@ -158,11 +151,8 @@ impl AccountTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn set_memberships(&mut self, user: UserId, companies: &[CompanyId], at: Timestamp) -> StoreResult<()> {
+    async fn clear_memberships(&mut self, user: UserId) -> StoreResult<()> {
         self.conn.prepare_cached("DELETE FROM company_memberships WHERE user_id = ?1")?.execute([user])?;
-        for &company in companies {
-            self.add_membership(company, user, at).await?;
-        }
         Ok(())
     }
 
