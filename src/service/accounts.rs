@@ -391,15 +391,16 @@ async fn tenant_account(
     id: UserId,
     jti: &str,
 ) -> StoreResult<Option<(UserRecord, Vec<Membership>, bool)>> {
-    let Some((user, companies)) = tx.user_with_memberships(id).await? else { return Ok(None) };
-    let revoked = !jti.is_empty() && tx.token_revoked(jti).await?;
-    Ok(Some((user, companies, revoked)))
+    tx.user_session(id, token_id(jti)).await
 }
 
 async fn staff_account(tx: &mut dyn Tx, id: AdminId, jti: &str) -> StoreResult<Option<(AdminRecord, bool)>> {
-    let Some(admin) = tx.admin(id).await? else { return Ok(None) };
-    let revoked = !jti.is_empty() && tx.token_revoked(jti).await?;
-    Ok(Some((admin, revoked)))
+    tx.admin_session(id, token_id(jti)).await
+}
+
+/// A token's id, if it has one: a token without an id was never revoked.
+fn token_id(jti: &str) -> Option<&str> {
+    (!jti.is_empty()).then_some(jti)
 }
 
 async fn is_empty(tx: &mut dyn Tx) -> StoreResult<bool> {

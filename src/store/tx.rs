@@ -227,9 +227,6 @@ pub trait AccountTx: Send {
     /// the ones that have.
     async fn revoke_token(&mut self, jti: &str, expires: Timestamp, now: Timestamp) -> StoreResult<()>;
 
-    /// Whether a token's id was revoked.
-    async fn token_revoked(&mut self, jti: &str) -> StoreResult<bool>;
-
     /// Whether an account of this kind has this email (case-insensitively).
     async fn email_taken(&mut self, kind: AccountKind, email: &str) -> StoreResult<bool>;
 
@@ -254,15 +251,29 @@ pub trait AccountTx: Send {
 
     async fn user_by_email(&mut self, email: &str) -> StoreResult<Option<UserRecord>>;
 
-    /// The account check of a tenant request: the user and their companies
-    /// in one indexed lookup.
-    async fn user_with_memberships(&mut self, id: UserId) -> StoreResult<Option<(UserRecord, Vec<Membership>)>>;
+    /// The account check of a tenant request, in one statement: the user,
+    /// their companies, and whether the token's id (`jti`, when it has one)
+    /// was revoked.
+    async fn user_session(
+        &mut self,
+        id: UserId,
+        jti: Option<&str>,
+    ) -> StoreResult<Option<(UserRecord, Vec<Membership>, bool)>>;
+
+    /// A user and their companies.
+    async fn user_with_memberships(&mut self, id: UserId) -> StoreResult<Option<(UserRecord, Vec<Membership>)>> {
+        Ok(self.user_session(id, None).await?.map(|(user, companies, _)| (user, companies)))
+    }
 
     async fn memberships(&mut self, user: UserId) -> StoreResult<Vec<Membership>>;
 
     async fn users(&mut self) -> StoreResult<Vec<UserRecord>>;
 
     async fn admin(&mut self, id: AdminId) -> StoreResult<Option<AdminRecord>>;
+
+    /// The account check of a platform request, in one statement: the admin
+    /// and whether the token's id (`jti`, when it has one) was revoked.
+    async fn admin_session(&mut self, id: AdminId, jti: Option<&str>) -> StoreResult<Option<(AdminRecord, bool)>>;
 
     /// An admin about to be named in a change (an assignee, a coverage
     /// owner); a backend with several writers locks the row.

@@ -112,8 +112,8 @@ async fn every_hot_query_uses_an_index() {
         queries.push((name.into(), sqlite::audit_sql(&filter, &page)));
     }
 
-    let mut account = Sql::new(sqlite::USER_WITH_MEMBERSHIPS_SQL);
-    account.push("", [rusqlite::types::Value::Integer(1)]);
+    let mut account = Sql::new(sqlite::USER_SESSION_SQL);
+    account.push("", [rusqlite::types::Value::Integer(1), rusqlite::types::Value::Text("a-token-id".into())]);
     queries.push(("tenant account check".into(), account));
 
     let mut problems = Vec::new();

@@ -271,10 +271,6 @@ impl AccountTx for PgTx<'_> {
         Ok(())
     }
 
-    async fn token_revoked(&mut self, jti: &str) -> StoreResult<bool> {
-        Ok(self.opt("SELECT 1 FROM revoked_tokens WHERE jti = $1", &[&jti]).await?.is_some())
-    }
-
     async fn email_taken(&mut self, kind: AccountKind, email: &str) -> StoreResult<bool> {
         let sql = format!("SELECT 1 FROM {} WHERE lower(email) = lower($1)", table(kind));
         Ok(self.opt(&sql, &[&email]).await?.is_some())
@@ -340,22 +336,27 @@ impl AccountTx for PgTx<'_> {
         self.opt(&sql, &[&email]).await?.as_ref().map(user_from_row).transpose()
     }
 
-    async fn user_with_memberships(&mut self, id: UserId) -> StoreResult<Option<(UserRecord, Vec<Membership>)>> {
+    async fn user_session(
+        &mut self,
+        id: UserId,
+        jti: Option<&str>,
+    ) -> StoreResult<Option<(UserRecord, Vec<Membership>, bool)>> {
         let rows = self
             .rows(
                 &format!(
-                    "SELECT {USER_COLUMNS}, c.id, c.name, m.role, c.active FROM users u
+                    "SELECT {USER_COLUMNS}, c.id, c.name, m.role, c.active,
+                            EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) FROM users u
                      LEFT JOIN company_memberships m ON m.user_id = u.id
                      LEFT JOIN companies c ON c.id = m.company_id WHERE u.id = $1 ORDER BY c.name, c.id"
                 ),
-                &[&id],
+                &[&id, &jti],
             )
             .await?;
-        let mut found: Option<(UserRecord, Vec<Membership>)> = None;
+        let mut found: Option<(UserRecord, Vec<Membership>, bool)> = None;
         for r in &rows {
             let entry = match &mut found {
                 Some(entry) => entry,
-                None => found.insert((user_from_row(r)?, Vec::new())),
+                None => found.insert((user_from_row(r)?, Vec::new(), r.try_get(10)?)),
             };
             if let Some(company) = r.try_get::<_, Option<CompanyId>>(6)? {
                 entry.1.push(Membership {
@@ -395,6 +396,15 @@ impl AccountTx for PgTx<'_> {
     async fn admin(&mut self, id: AdminId) -> StoreResult<Option<AdminRecord>> {
         let sql = format!("SELECT {ADMIN_COLUMNS} FROM platform_admins a WHERE a.id = $1");
         self.opt(&sql, &[&id]).await?.as_ref().map(admin_from_row).transpose()
+    }
+
+    async fn admin_session(&mut self, id: AdminId, jti: Option<&str>) -> StoreResult<Option<(AdminRecord, bool)>> {
+        let sql = format!(
+            "SELECT {ADMIN_COLUMNS}, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2)
+             FROM platform_admins a WHERE a.id = $1"
+        );
+        let row = self.opt(&sql, &[&id, &jti]).await?;
+        row.map(|r| Ok((admin_from_row(&r)?, r.try_get(7)?))).transpose()
     }
 
     async fn admin_for_change(&mut self, id: AdminId) -> StoreResult<Option<AdminRecord>> {

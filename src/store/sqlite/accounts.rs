@@ -55,11 +55,14 @@ pub(super) fn admin_from_row(r: &Row<'_>) -> rusqlite::Result<AdminRecord> {
     })
 }
 
-/// The account check of a tenant request: the user and their companies in
-/// one indexed lookup (by id, then the memberships by user), so that a
-/// disabled account or a changed password is seen on the very next request.
-pub const USER_WITH_MEMBERSHIPS_SQL: &str = "SELECT u.id, u.email, u.name, u.active, u.token_version, u.created_at, \
-     c.id, c.name, m.role, c.active FROM users u LEFT JOIN company_memberships m ON m.user_id = u.id \
+/// The account check of a tenant request: the user, their companies and
+/// whether the token's id (`?2`) was revoked, in one statement of indexed
+/// lookups (the user by id, the memberships by user, the token by id), so
+/// that a disabled account, a changed password or a sign-out is seen on the
+/// very next request.
+pub const USER_SESSION_SQL: &str = "SELECT u.id, u.email, u.name, u.active, u.token_version, u.created_at, \
+     c.id, c.name, m.role, c.active, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) \
+     FROM users u LEFT JOIN company_memberships m ON m.user_id = u.id \
      LEFT JOIN companies c ON c.id = m.company_id WHERE u.id = ?1";
 
 #[async_trait]
@@ -263,10 +266,6 @@ impl AccountTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn token_revoked(&mut self, jti: &str) -> StoreResult<bool> {
-        Ok(self.conn.prepare_cached("SELECT 1 FROM revoked_tokens WHERE jti = ?1")?.exists([jti])?)
-    }
-
     async fn company_exists(&mut self, id: CompanyId) -> StoreResult<bool> {
         Ok(self.conn.prepare_cached("SELECT 1 FROM companies WHERE id = ?1")?.exists([id])?)
     }
@@ -337,14 +336,18 @@ impl AccountTx for SqliteTx<'_> {
         Ok(self.conn.prepare_cached(&sql)?.query_row([email], user_from_row).optional()?)
     }
 
-    async fn user_with_memberships(&mut self, id: UserId) -> StoreResult<Option<(UserRecord, Vec<Membership>)>> {
-        let mut stmt = self.conn.prepare_cached(USER_WITH_MEMBERSHIPS_SQL)?;
-        let mut rows = stmt.query([id])?;
-        let mut found: Option<(UserRecord, Vec<Membership>)> = None;
+    async fn user_session(
+        &mut self,
+        id: UserId,
+        jti: Option<&str>,
+    ) -> StoreResult<Option<(UserRecord, Vec<Membership>, bool)>> {
+        let mut stmt = self.conn.prepare_cached(USER_SESSION_SQL)?;
+        let mut rows = stmt.query(params![id, jti])?;
+        let mut found: Option<(UserRecord, Vec<Membership>, bool)> = None;
         while let Some(r) = rows.next()? {
             let entry = match &mut found {
                 Some(entry) => entry,
-                None => found.insert((user_from_row(r)?, Vec::new())),
+                None => found.insert((user_from_row(r)?, Vec::new(), r.get(10)?)),
             };
             if let Some(company) = r.get::<_, Option<CompanyId>>(6)? {
                 entry.1.push(Membership {
@@ -354,7 +357,7 @@ impl AccountTx for SqliteTx<'_> {
                 });
             }
         }
-        if let Some((_, companies)) = &mut found {
+        if let Some((_, companies, _)) = &mut found {
             companies.sort_by(|a, b| a.company.name.cmp(&b.company.name).then(a.company.id.cmp(&b.company.id)));
         }
         Ok(found)
@@ -378,6 +381,14 @@ impl AccountTx for SqliteTx<'_> {
     async fn admin(&mut self, id: AdminId) -> StoreResult<Option<AdminRecord>> {
         let sql = format!("SELECT {ADMIN_COLUMNS} FROM platform_admins WHERE id = ?1");
         Ok(self.conn.prepare_cached(&sql)?.query_row([id], admin_from_row).optional()?)
+    }
+
+    async fn admin_session(&mut self, id: AdminId, jti: Option<&str>) -> StoreResult<Option<(AdminRecord, bool)>> {
+        let sql = format!(
+            "SELECT {ADMIN_COLUMNS}, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) FROM platform_admins WHERE id = ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row(params![id, jti], |r| Ok((admin_from_row(r)?, r.get(7)?))).optional()?)
     }
 
     async fn admin_for_change(&mut self, id: AdminId) -> StoreResult<Option<AdminRecord>> {

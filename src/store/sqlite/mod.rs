@@ -35,7 +35,7 @@ use std::{
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
-pub use accounts::USER_WITH_MEMBERSHIPS_SQL;
+pub use accounts::USER_SESSION_SQL;
 pub use audit::audit_sql;
 pub use migrate::run as migrate;
 pub use query::Sql;
