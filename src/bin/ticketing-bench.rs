@@ -500,7 +500,6 @@ fn read_cases(s: &Seeded) -> Vec<(&'static str, ReadCase)> {
 }
 
 /// One of the reads of [`read_cases`].
-#[derive(Clone)]
 enum ReadCase {
     List(Viewer, TicketFilter, PageRequest),
     Detail(Viewer, TicketId),
